@@ -1,0 +1,149 @@
+# Parley: one plain Makefile for every daemon, tool and test.
+#
+#   make            build everything into $(B)/
+#   make run        build, lay a scandir under $(RUN_DIR) and run the stack
+#   make check      every test (unit, fuzz-corpus replay, integration, asan)
+#   make asan       the whole test suite under AddressSanitizer + UBSan
+#   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
+#   make bench-http http-filed beside nginx
+#   make install DESTDIR=... PREFIX=...   (or install-http-filed alone)
+#
+# Build output goes to build/ (build-asan/ for the sanitizer build), so the
+# source tree stays clean.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+B         ?= build
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARNFLAGS := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wformat=2 -Werror
+CPPFLAGS  += -D_GNU_SOURCE -DPARLEY_VERSION='"$(VERSION)"' -Icommon
+ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(CPPFLAGS)
+LDLIBS_EV := -lev -lm
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+LIBCOMMON  := $(B)/libcommon.a
+
+HTTPD_SRC  := $(filter-out http-filed/main.c,$(wildcard http-filed/*.c))
+HTTPD_OBJ  := $(HTTPD_SRC:%.c=$(B)/%.o)
+HTTPD_BIN  := $(B)/http-filed/http-filed
+
+TEST_TOOLS := $(B)/tests/test-backend $(B)/tests/rawhttp $(B)/tests/idleconns
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+UNIT_BIN   := $(B)/tests/unit-tests
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(B)/tests/fuzz-replay
+
+BINS := $(HTTPD_BIN)
+
+.PHONY: all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
+        check-integration asan fuzz bench bench-http run install \
+        install-http-filed install-common clean
+.DEFAULT_GOAL := all
+
+all: $(BINS) $(TEST_TOOLS) $(UNIT_BIN) $(REPLAY_BIN)
+
+# ---- dependencies: Debian packages, installed only when missing --------
+DEB_BUILD := gcc make pkg-config libev-dev check libsubunit-dev
+DEB_RUN   := s6 execline curl
+DEB_FUZZ  := clang libclang-rt-14-dev
+DEB_BENCH := nginx-light wrk apache2-utils
+deps:
+	@tests/install-debs $(DEB_BUILD) $(DEB_RUN)
+deps-fuzz:
+	@tests/install-debs $(DEB_FUZZ)
+deps-bench:
+	@tests/install-debs $(DEB_BENCH)
+
+# ---- objects ------------------------------------------------------------
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Ihttp-filed -Itests/fuzz -Itests/unit -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(HTTPD_BIN): $(B)/http-filed/main.o $(HTTPD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV)
+
+$(B)/tests/%: $(B)/tests/%.o $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV)
+
+$(UNIT_BIN): $(UNIT_SRC:%.c=$(B)/%.o) $(HTTPD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(CHECK_LIBS)
+
+$(REPLAY_BIN): $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/targets.o \
+               $(FUZZ_NAMES:%=$(B)/tests/fuzz/fuzz_%.o) \
+               $(HTTPD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- tests --------------------------------------------------------------
+# check: everything CI runs. The sanitizer pass rebuilds into build-asan/.
+check: deps all
+	tests/run $(B)
+	$(MAKE) asan
+
+asan:
+	@tests/install-debs $(DEB_BUILD) $(DEB_RUN)
+	$(MAKE) B=build-asan CC=gcc \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/run build-asan
+
+# ---- fuzzing (clang + libFuzzer), not part of check ------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+fuzz: deps-fuzz
+	@mkdir -p build-fuzz
+	@set -e; for t in $(FUZZ_NAMES); do \
+	  echo "fuzz: building $$t"; \
+	  clang $(WARNFLAGS) $(FUZZ_CFLAGS) $(CPPFLAGS) -DFUZZING -Ihttp-filed -Itests/fuzz \
+	    -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    $(HTTPD_SRC) $(COMMON_SRC) $(LDLIBS_EV); \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  echo "fuzz: running $$t for $(FUZZ_SECONDS)s"; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -artifact_prefix=build-fuzz/$$t- \
+	    build-fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
+	done
+
+# ---- benchmarks ------------------------------------------------------------
+bench: bench-http
+bench-http: deps deps-bench all
+	tests/bench/bench-http $(B)
+
+# ---- run the stack under s6 --------------------------------------------------
+run: deps all
+	tests/../svc/make-run $(B)
+
+# ---- install -----------------------------------------------------------------
+BINDIR  = $(DESTDIR)$(PREFIX)/bin
+SBINDIR = $(DESTDIR)$(PREFIX)/sbin
+MAN8DIR = $(DESTDIR)$(PREFIX)/share/man/man8
+SVCDIR  = $(DESTDIR)$(PREFIX)/share/parley/svc
+WWWDIR  = $(DESTDIR)$(PREFIX)/share/parley/www
+
+install: install-http-filed
+
+install-http-filed: $(HTTPD_BIN)
+	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/http-filed/log $(WWWDIR)
+	install -m 755 $(HTTPD_BIN) $(SBINDIR)/http-filed
+	install -m 644 http-filed/http-filed.8 $(MAN8DIR)/http-filed.8
+	install -m 755 svc/http-filed/run $(SVCDIR)/http-filed/run
+	install -m 755 svc/http-filed/finish $(SVCDIR)/http-filed/finish
+	install -m 644 svc/http-filed/notification-fd $(SVCDIR)/http-filed/notification-fd
+	install -m 755 svc/http-filed/log/run $(SVCDIR)/http-filed/log/run
+	cp -R http-filed/www/. $(WWWDIR)/
+
+clean:
+	rm -rf build build-asan build-fuzz

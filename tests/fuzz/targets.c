@@ -1,0 +1,8 @@
+/* targets.c: the list of fuzz targets known to the corpus replayer. */
+#include "fuzz_targets.h"
+
+const struct fuzz_target fuzz_targets[] = {
+	{"http_parse", fuzz_http_parse_run},
+	{"frame", fuzz_frame_run},
+	{NULL, NULL},
+};

@@ -1,0 +1,18 @@
+/* suites.h: every unit-test suite, one per module, each defined in
+ * tests/unit/check_<module>.c and run by tests/unit/main.c. */
+#ifndef PARLEY_SUITES_H
+#define PARLEY_SUITES_H
+
+#include <check.h>
+
+Suite *buf_suite(void);
+Suite *frame_suite(void);
+Suite *attr_suite(void);
+Suite *opt_suite(void);
+Suite *http_parse_suite(void);
+Suite *path_suite(void);
+Suite *range_suite(void);
+Suite *mime_suite(void);
+Suite *http_date_suite(void);
+
+#endif
