@@ -20,7 +20,8 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARNFLAGS := -std=c17 -Wall -Wextra -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Werror
-CPPFLAGS  += -D_GNU_SOURCE -DPARLEY_VERSION='"$(VERSION)"' -Icommon
+CPPFLAGS  += -D_GNU_SOURCE -DPARLEY_VERSION='"$(VERSION)"' -Icommon \
+             -DPARLEY_WWW_DIR='"$(PREFIX)/share/parley/www"'
 ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(CPPFLAGS)
 LDLIBS_EV := -lev -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)

@@ -14,6 +14,8 @@
 
 /* Hard caps; the configured limits below may only be smaller. */
 #define HTTP_MAX_HEADERS 64
+/* Empty lines tolerated before the request line (RFC 9112 2.2); more: 400. */
+#define HTTP_MAX_EMPTY_LINES 4
 
 enum http_method {
 	HTTP_METHOD_OTHER = 0, /* a valid token we do not implement: 501 */
@@ -77,8 +79,16 @@ enum http_parse_result {
  *   control byte), 414 (request line too long), 431 (head too long or too
  *   many headers), 501 (Transfer-Encoding, which we do not accept on
  *   requests) or 505 (not HTTP/1.0 or 1.1).
- * Leading empty lines before the request line are skipped (RFC 9112 2.2).
- * Lines may end in CRLF or bare LF. */
+ * Leading empty lines before the request line are skipped (RFC 9112 2.2);
+ * they count in head_len and max_head. Lines may end in CRLF or bare LF.
+ * Only complete lines are judged, so every prefix of a valid head is
+ * INCOMPLETE unless it already exceeds a limit; the caller may call again on
+ * the same, grown buffer (the parser re-scans from the start).
+ * Policy details: a second Content-Length is 400 even if equal, and so is a
+ * list ("1,1"); HTTP-version other than 1.0/1.1 but well-formed ("HTTP/2.0",
+ * "HTTP/1.2") is 505; an Expect other than 100-continue is ignored, as is
+ * any Expect in HTTP/1.0. *req is meaningful only after DONE; *status is
+ * set only on ERROR. */
 enum http_parse_result http_parse_request(const char *p, size_t n,
 					  const struct http_limits *lim,
 					  struct http_request *req,

@@ -1,0 +1,130 @@
+/* server.c: http-filed's listening sockets and the accept loop.
+ *
+ * In the master (server_setup), either fd 0 is a listening socket handed
+ * over by s6 and every worker accepts on it, or one SO_REUSEPORT socket is
+ * bound per worker so the kernel spreads connections across them. Each
+ * worker accepts on its socket until stopped, and answers 503 to a
+ * connection past --max-connections. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "httpd.h"
+#include "listen.h"
+#include "log.h"
+
+#define SERVER_ACCEPTS_PER_WAKEUP 64
+
+static int server_fds[DAEMON_MAX_WORKERS];
+static int server_nfds;
+static ev_io server_accept_watcher;
+static struct ev_loop *server_loop;
+
+int server_setup(int nworkers)
+{
+	if (listen_fd_is_listening(0)) {
+		if (fd_set_nonblocking(0) < 0) {
+			log_error("fd 0: %m");
+			return DAEMON_EXIT_TEMPORARY;
+		}
+		log_info("accepting on the socket given as fd 0");
+		for (int i = 0; i < nworkers; i++)
+			server_fds[i] = 0;
+		server_nfds = nworkers;
+		return 0;
+	}
+	char port[16];
+	snprintf(port, sizeof port, "%ld", httpd_config.port);
+	for (int i = 0; i < nworkers; i++) {
+		int fd = listen_tcp(httpd_config.address, port, 1);
+		if (fd < 0) {
+			log_error("listen on %s:%s: %m", httpd_config.address, port);
+			return errno == EADDRNOTAVAIL || errno == EACCES
+				       ? DAEMON_EXIT_USAGE
+				       : DAEMON_EXIT_TEMPORARY;
+		}
+		server_fds[i] = fd;
+	}
+	server_nfds = nworkers;
+	log_info("listening on %s:%s", httpd_config.address, port);
+	return 0;
+}
+
+static void server_refuse(int fd)
+{
+	static const char busy[] =
+		"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+		"Content-Length: 24\r\nConnection: close\r\n\r\n"
+		"503 Service Unavailable\n";
+	ssize_t w = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)w;
+	close(fd);
+}
+
+static void server_on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	for (int i = 0; i < SERVER_ACCEPTS_PER_WAKEUP; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("accept: %m");
+			return;
+		}
+		if (clients_count() >= (size_t)httpd_config.max_connections) {
+			log_warn("connection limit (%ld) reached, refusing one",
+				 httpd_config.max_connections);
+			server_refuse(fd);
+			continue;
+		}
+		int one = 1;
+		if (ss.ss_family != AF_UNIX)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		char peer[HTTPD_PEER_MAX];
+		sockaddr_format(&ss, len, peer, sizeof peer);
+		client_start(loop, fd, peer);
+	}
+}
+
+int server_worker_start(struct ev_loop *loop, int index)
+{
+	server_loop = loop;
+	int fd = server_fds[index % server_nfds];
+	for (int i = 0; i < server_nfds; i++)
+		if (server_fds[i] != fd && server_fds[i] != 0)
+			close(server_fds[i]);
+	clients_init(loop);
+	accesslog_start(loop);
+	if (backends_start(loop) < 0)
+		return -1;
+	ev_io_init(&server_accept_watcher, server_on_accept, fd, EV_READ);
+	ev_io_start(loop, &server_accept_watcher);
+	log_debug("worker %d accepting on fd %d", index, fd);
+	return 0;
+}
+
+void server_worker_stop(struct ev_loop *loop)
+{
+	ev_io_stop(loop, &server_accept_watcher);
+	close(server_accept_watcher.fd);
+	clients_stop_idle();
+	if (clients_count() == 0)
+		backends_stop();
+	accesslog_flush();
+}
+
+void server_worker_reload(struct ev_loop *loop)
+{
+	(void)loop;
+	accesslog_reopen();
+	log_info("access log reopened");
+}
