@@ -46,6 +46,7 @@ BINS := $(HTTPD_BIN)
         check-integration asan fuzz bench bench-http run install \
         install-http-filed install-common clean
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(BINS) $(TEST_TOOLS) $(UNIT_BIN) $(REPLAY_BIN)
 
@@ -124,8 +125,8 @@ bench-http: deps deps-bench all
 	tests/bench/bench-http $(B)
 
 # ---- run the stack under s6 --------------------------------------------------
-run: deps all
-	tests/../svc/make-run $(B)
+run: deps $(BINS)
+	svc/make-run $(B)
 
 # ---- install -----------------------------------------------------------------
 BINDIR  = $(DESTDIR)$(PREFIX)/bin

@@ -12,6 +12,24 @@
 #include "httpd.h"
 #include "log.h"
 
+struct httpd_config httpd_config = {
+	.address = "127.0.0.1",
+	.port = 5280,
+	.root = PARLEY_WWW_DIR,
+	.workers = 0,
+	.max_connections = 16384,
+	.header_timeout = 10,
+	.idle_timeout = 60,
+	.max_request_line = 8192,
+	.max_head = 16384,
+	.max_headers = HTTP_MAX_HEADERS,
+	.max_body = 1024 * 1024,
+	.backend_timeout = 120,
+	.cache_control = NULL,
+	.access_log = "stderr",
+	.root_fd = -1,
+};
+
 /* Parses "PREFIX=SOCKET"; the prefix starts with '/', has no trailing
    slash (except "/" itself) and no '?', '%' or '..'. */
 int httpd_add_route(const char *spec)
