@@ -78,7 +78,7 @@ int attr_get_u32(const struct attr *a, uint32_t *v)
 	if (a->len != 4)
 		return -1;
 	const unsigned char *p = a->value;
-	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	     (uint32_t)p[2] << 8 | p[3];
+	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	     p[3];
 	return 0;
 }

@@ -16,7 +16,7 @@
 #define FRAME_ROLE_MAX 32
 /* "parley " + two numbers of up to FRAME_NUMBER_MAX digits + role. */
 #define FRAME_NUMBER_MAX 5
-#define FRAME_HELLO_MAX 64
+#define FRAME_HELLO_MAX	 64
 
 struct frame_type_desc {
 	uint16_t type;
@@ -171,8 +171,8 @@ int frame_hello_append(struct buf *out, const char *role)
 }
 
 /* Parses 1..FRAME_NUMBER_MAX decimal digits at *p (advanced past them). */
-static int frame_parse_number(const unsigned char **p,
-			      const unsigned char *end, unsigned *v)
+static int frame_parse_number(const unsigned char **p, const unsigned char *end,
+			      unsigned *v)
 {
 	size_t digits = 0;
 	unsigned n = 0;

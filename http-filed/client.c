@@ -268,9 +268,13 @@ static int client_handle_one(struct client *cl, const char *p, size_t n,
 	struct http_request req;
 	int status = 400;
 	*used = 0;
-	if (!client_head_complete(cl, p, n) && !client_head_over_limit(p, n)) {
-		client_begin_reading(cl);
-		return 0;
+	if (!cl->head_seen) {
+		if (client_head_complete(cl, p, n))
+			cl->head_seen = 1;
+		else if (!client_head_over_limit(p, n)) {
+			client_begin_reading(cl);
+			return 0;
+		}
 	}
 	enum http_parse_result r =
 		http_parse_request(p, n, &httpd_config.limits, &req, &status);
@@ -301,6 +305,7 @@ static int client_handle_one(struct client *cl, const char *p, size_t n,
 	}
 	*used = total;
 	cl->scanned = 0;
+	cl->head_seen = 0;
 	cl->sent_continue = 0;
 	if (client_dispatch(cl, &req, p + req.head_len,
 			    (size_t)req.content_length) < 0)

@@ -92,6 +92,7 @@ struct client {
 	unsigned keep_alive : 1;
 	unsigned close_after : 1;
 	unsigned sent_continue : 1;
+	unsigned head_seen : 1; /* the head's end has arrived */
 	uint32_t scanned; /* head bytes already searched for its end */
 	struct backend_request *pending;
 	char peer[HTTPD_PEER_MAX];
