@@ -28,7 +28,8 @@ static void conn_update_events(struct conn *c)
 		want |= EV_READ;
 	if (!conn_is_flushed(c))
 		want |= EV_WRITE;
-	if (ev_is_active(&c->io) && (c->io.events & (EV_READ | EV_WRITE)) == want)
+	if (ev_is_active(&c->io) &&
+	    (c->io.events & (EV_READ | EV_WRITE)) == want)
 		return;
 	ev_io_stop(c->loop, &c->io);
 	if (want) {
@@ -103,8 +104,9 @@ static int conn_do_read(struct conn *c)
 static int conn_flush(struct conn *c)
 {
 	while (c->out.len) {
-		ssize_t w = send(c->fd, buf_head(&c->out), c->out.len,
-				 MSG_NOSIGNAL | (c->file_fd >= 0 ? MSG_MORE : 0));
+		ssize_t w =
+			send(c->fd, buf_head(&c->out), c->out.len,
+			     MSG_NOSIGNAL | (c->file_fd >= 0 ? MSG_MORE : 0));
 		if (w < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		buf_consume(&c->out, (size_t)w);
@@ -114,8 +116,9 @@ static int conn_flush(struct conn *c)
 		size_t chunk = c->file_left > CONN_SENDFILE_CHUNK
 				       ? CONN_SENDFILE_CHUNK
 				       : (size_t)c->file_left;
-		ssize_t w = chunk ? sendfile(c->fd, c->file_fd, &c->file_off, chunk)
-				  : 0;
+		ssize_t w =
+			chunk ? sendfile(c->fd, c->file_fd, &c->file_off, chunk)
+			      : 0;
 		if (w < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (w == 0 && chunk) {
@@ -192,7 +195,8 @@ int conn_write(struct conn *c, const void *p, size_t n, int more)
 	}
 	size_t done = 0;
 	if (c->out.len == 0) {
-		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+		ssize_t w =
+			send(c->fd, p, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
 		done = w > 0 ? (size_t)w : 0;

@@ -53,7 +53,7 @@ struct conn {
 	int fd;
 	struct buf in, out;
 	size_t out_high;
-	int file_fd;        /* -1 when no file segment is pending */
+	int file_fd; /* -1 when no file segment is pending */
 	off_t file_off;
 	uint64_t file_left;
 	unsigned paused : 1;  /* the owner asked not to read */

@@ -49,10 +49,10 @@ static struct opt *daemon_options(const struct daemon_desc *d)
 		 0, 0, NULL, "LEVEL", "error, warn, info or debug (info)"},
 		{"check", 'n', NULL, OPT_FLAG, &daemon_std.check, 0, 0, NULL,
 		 NULL, "check the configuration and exit"},
-		{"help", 'h', NULL, OPT_FLAG, &daemon_std.help, 0, 0, NULL, NULL,
-		 "show this help and exit"},
-		{"version", 'V', NULL, OPT_FLAG, &daemon_std.version, 0, 0, NULL,
-		 NULL, "show the version and exit"},
+		{"help", 'h', NULL, OPT_FLAG, &daemon_std.help, 0, 0, NULL,
+		 NULL, "show this help and exit"},
+		{"version", 'V', NULL, OPT_FLAG, &daemon_std.version, 0, 0,
+		 NULL, NULL, "show the version and exit"},
 	};
 	size_t n = 0;
 	while (d->opts[n].long_name)
@@ -124,8 +124,8 @@ static void daemon_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 }
 
-static const int daemon_worker_signals[] = {SIGTERM, SIGINT, SIGHUP,
-					     SIGUSR1, SIGUSR2};
+static const int daemon_worker_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+					    SIGUSR2};
 
 /* Runs one worker's loop to its end; returns the exit code. */
 static int daemon_run_worker(int index)
@@ -205,7 +205,8 @@ static int daemon_reap(pid_t *pids, int n, int stopping)
 			pids[i] = 0;
 			if (stopping)
 				break;
-			log_warn("worker %d (pid %d) died (status %d), restarting",
+			log_warn("worker %d (pid %d) died (status %d), "
+				 "restarting",
 				 i, (int)pid, status);
 			struct timespec pause = {0, 200 * 1000 * 1000};
 			nanosleep(&pause, NULL);
@@ -272,8 +273,8 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 	int first = opt_parse(all, argc, argv);
 	if (first < 0 || (first < argc && !daemon_std.help)) {
 		if (first >= 0)
-			fprintf(stderr, "%s: unexpected argument: %s\n", d->name,
-				argv[first]);
+			fprintf(stderr, "%s: unexpected argument: %s\n",
+				d->name, argv[first]);
 		fprintf(stderr, "%s: try --help\n", d->name);
 		free(all);
 		return DAEMON_EXIT_USAGE;
@@ -293,7 +294,7 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 	daemon_raise_fd_limit();
 	sigset_t set;
 	sigemptyset(&set);
-	int master_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+	int master_signals[] = {SIGTERM, SIGINT,  SIGHUP, SIGUSR1,
 				SIGUSR2, SIGCHLD, SIGALRM};
 	for (size_t i = 0; i < sizeof master_signals / sizeof(int); i++)
 		sigaddset(&set, master_signals[i]);

@@ -25,10 +25,10 @@
 #define DAEMON_MAX_WORKERS 64
 
 struct daemon_desc {
-	const char *name;       /* "http-filed" */
+	const char *name;	/* "http-filed" */
 	const char *env_prefix; /* "HTTP_FILED": standard options read
 				   HTTP_FILED_NOTIFY_FD, _LOG_LEVEL */
-	const char *summary;    /* one line for --help */
+	const char *summary;	/* one line for --help */
 	const struct opt *opts; /* the daemon's own options */
 	/* Validates the configuration after parsing; 0, or an exit code after
 	   logging why. Also what --check runs. */

@@ -51,7 +51,8 @@ static int fconn_dispatch(struct fconn *f, const struct frame_header *h,
 			fconn_end(f, EPROTO, "long ping");
 			return -1;
 		}
-		if (fconn_send(f, FRAME_PONG, h->channel, payload, h->length) < 0) {
+		if (fconn_send(f, FRAME_PONG, h->channel, payload, h->length) <
+		    0) {
 			fconn_end(f, errno, "write");
 			return -1;
 		}
@@ -82,9 +83,9 @@ static ssize_t fconn_on_read(struct conn *c, const char *data, size_t len)
 		struct frame_header h;
 		const unsigned char *payload;
 		const char *why = NULL;
-		enum frame_decode_result r =
-			frame_decode((const unsigned char *)data + used,
-				     len - used, f->max_payload, &h, &payload, &why);
+		enum frame_decode_result r = frame_decode(
+			(const unsigned char *)data + used, len - used,
+			f->max_payload, &h, &payload, &why);
 		if (r == FRAME_NEED_MORE)
 			break;
 		if (r == FRAME_BAD) {
@@ -139,8 +140,8 @@ int fconn_send(struct fconn *f, uint16_t type, uint32_t channel,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	struct frame_header h = {.length = (uint32_t)len, .type = type,
-				 .channel = channel};
+	struct frame_header h = {
+		.length = (uint32_t)len, .type = type, .channel = channel};
 	unsigned char head[FRAME_HEADER_SIZE + FCONN_COALESCE];
 	frame_header_encode(&h, head);
 	if (len <= FCONN_COALESCE) {

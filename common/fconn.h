@@ -29,7 +29,8 @@ struct fconn_ops {
 };
 
 struct fconn {
-	struct conn conn; /* first member: a struct conn * is a struct fconn * */
+	struct conn
+		conn; /* first member: a struct conn * is a struct fconn * */
 	const struct fconn_ops *ops;
 	void *owner;
 	const char *name; /* for logs: "backend /http-bind", "client 3", ... */

@@ -26,7 +26,8 @@ int fd_set_nonblocking(int fd)
 
 static int listen_tcp_one(const struct addrinfo *ai, int reuseport)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	int fd = socket(ai->ai_family,
+			ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			ai->ai_protocol);
 	if (fd < 0)
 		return -1;

@@ -14,8 +14,9 @@ static int opt_set_long(const struct opt *o, const char *s, const char *from)
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (errno || end == s || *end != '\0' || v < o->min || v > o->max) {
-		fprintf(stderr, "%s: %s: not a number between %ld and %ld: %s\n",
-			from, o->long_name, o->min, o->max, s);
+		fprintf(stderr,
+			"%s: %s: not a number between %ld and %ld: %s\n", from,
+			o->long_name, o->min, o->max, s);
 		return -1;
 	}
 	*(long *)o->value = v;
@@ -26,9 +27,11 @@ static int opt_add_list(const struct opt *o, const char *s, const char *from,
 			int split)
 {
 	if (!split)
-		return o->add(s) < 0 ? (fprintf(stderr, "%s: %s: bad value: %s\n",
-						from, o->long_name, s), -1)
-				      : 0;
+		return o->add(s) < 0
+			       ? (fprintf(stderr, "%s: %s: bad value: %s\n",
+					  from, o->long_name, s),
+				  -1)
+			       : 0;
 	char word[4096];
 	while (*s) {
 		while (*s == ' ' || *s == '\t' || *s == '\n')
@@ -108,8 +111,7 @@ static int opt_parse_env(const struct opt *table)
 }
 
 /* Handles argv[*i]; advances *i past a separate value. */
-static int opt_parse_one(const struct opt *table, int argc, char **argv,
-			 int *i)
+static int opt_parse_one(const struct opt *table, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
 	const struct opt *o;
@@ -175,8 +177,9 @@ void opt_usage(FILE *f, const char *program, const char *summary,
 				 o->short_name, o->long_name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
 		else
-			snprintf(names, sizeof names, "    --%s%s%s", o->long_name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
+			snprintf(names, sizeof names, "    --%s%s%s",
+				 o->long_name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
 		fprintf(f, "  %-30s %s", names, o->help);
 		if (o->env)
 			fprintf(f, " [$%s]", o->env);

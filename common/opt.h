@@ -25,9 +25,9 @@ struct opt {
 	const char *env;       /* environment variable, NULL if none */
 	enum opt_type type;
 	void *value;
-	long min, max;         /* OPT_LONG bounds */
+	long min, max;		       /* OPT_LONG bounds */
 	int (*add)(const char *value); /* OPT_LIST: 0 or -1 (bad value) */
-	const char *arg;       /* argument name in --help, NULL for flags */
+	const char *arg; /* argument name in --help, NULL for flags */
 	const char *help;
 };
 

@@ -51,7 +51,8 @@ int accesslog_open(const char *dest)
 		long fd = strtol(dest + 3, &end, 10);
 		if (*end || end == dest + 3 || fd < 0 ||
 		    fcntl((int)fd, F_GETFD) < 0) {
-			log_error("access log %s: not an open descriptor", dest);
+			log_error("access log %s: not an open descriptor",
+				  dest);
 			return -1;
 		}
 		accesslog_fd = (int)fd;
@@ -161,7 +162,8 @@ void accesslog_write(const struct access_entry *e)
 {
 	if (accesslog_fd < 0)
 		return;
-	static char rl[ACCESSLOG_FIELD_MAX * 4 + 1], ref[ACCESSLOG_FIELD_MAX * 4 + 1],
+	static char rl[ACCESSLOG_FIELD_MAX * 4 + 1],
+		ref[ACCESSLOG_FIELD_MAX * 4 + 1],
 		ua[ACCESSLOG_FIELD_MAX * 4 + 1];
 	if (e->request_line)
 		accesslog_escape(rl, e->request_line, e->request_line_len);
@@ -177,7 +179,8 @@ void accesslog_write(const struct access_entry *e)
 		strcpy(ua, "-");
 	if (accesslog_len > ACCESSLOG_BUF - 3 * sizeof rl - 256)
 		accesslog_flush();
-	/* %h is the address alone: "1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "::1" */
+	/* %h is the address alone: "1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "::1"
+	 */
 	const char *host = e->peer;
 	const char *colon = strrchr(host, ':');
 	int host_len = colon ? (int)(colon - host) : (int)strlen(host);
@@ -187,8 +190,8 @@ void accesslog_write(const struct access_entry *e)
 	}
 	int n = snprintf(accesslog_buf + accesslog_len,
 			 ACCESSLOG_BUF - accesslog_len,
-			 "%.*s - - [%s] \"%s\" %d %llu \"%s\" \"%s\"\n", host_len, host,
-			 accesslog_now(), rl, e->status,
+			 "%.*s - - [%s] \"%s\" %d %llu \"%s\" \"%s\"\n",
+			 host_len, host, accesslog_now(), rl, e->status,
 			 (unsigned long long)e->bytes, ref, ua);
 	if (n > 0 && (size_t)n < ACCESSLOG_BUF - accesslog_len)
 		accesslog_len += (size_t)n;

@@ -42,7 +42,7 @@ struct backend {
 
 struct backend_request {
 	struct deadline_entry deadline; /* first member */
-	struct backend_request *next;   /* in its bucket */
+	struct backend_request *next;	/* in its bucket */
 	struct backend *b;
 	struct client *cl;
 	uint32_t channel;
@@ -85,7 +85,8 @@ static void backend_request_free(struct backend_request *r)
 	free(r);
 }
 
-static void backend_entry(const struct backend_request *r, struct access_entry *e)
+static void backend_entry(const struct backend_request *r,
+			  struct access_entry *e)
 {
 	memset(e, 0, sizeof *e);
 	e->peer = r->cl->peer;
@@ -121,7 +122,8 @@ static void backend_fail_all(struct backend *b, int status)
 			backend_request_fail(b->buckets[i], status);
 }
 
-static void backend_on_timeout(struct deadline_list *l, struct deadline_entry *e)
+static void backend_on_timeout(struct deadline_list *l,
+			       struct deadline_entry *e)
 {
 	struct backend_request *r = (struct backend_request *)e;
 	struct backend *b = l->data;
@@ -169,12 +171,14 @@ static int backend_header_passes(const unsigned char *v, size_t len,
 				 size_t *name_len)
 {
 	static const char *const dropped[] = {
-		"connection", "keep-alive", "transfer-encoding", "content-length",
-		"upgrade", "date", "server", "proxy-connection", "te", "trailer",
+		"connection",	  "keep-alive",	      "transfer-encoding",
+		"content-length", "upgrade",	      "date",
+		"server",	  "proxy-connection", "te",
+		"trailer",
 	};
 	const unsigned char *colon = memchr(v, ':', len);
-	if (!colon || colon == v || memchr(v, '\r', len) || memchr(v, '\n', len) ||
-	    memchr(v, '\0', len))
+	if (!colon || colon == v || memchr(v, '\r', len) ||
+	    memchr(v, '\n', len) || memchr(v, '\0', len))
 		return 0;
 	*name_len = (size_t)(colon - v);
 	for (size_t i = 0; i < *name_len; i++)
@@ -207,7 +211,8 @@ static int backend_respond(struct backend *b, struct backend_request *r,
 		}
 	}
 	if (rc < 0 || status < 200 || status > 599) {
-		log_warn("%s: malformed response on channel %u", b->name, r->channel);
+		log_warn("%s: malformed response on channel %u", b->name,
+			 r->channel);
 		backend_request_fail(r, 502);
 		return 0;
 	}
@@ -216,7 +221,8 @@ static int backend_respond(struct backend *b, struct backend_request *r,
 	attr_iter_init(&it, payload, len);
 	while (attr_next(&it, &a) == 1) {
 		size_t nlen;
-		if (a.key != ATTR_HEADER || !backend_header_passes(a.value, a.len, &nlen))
+		if (a.key != ATTR_HEADER ||
+		    !backend_header_passes(a.value, a.len, &nlen))
 			continue;
 		const char *v = (const char *)a.value + nlen + 1;
 		size_t vlen = a.len - nlen - 1;
@@ -243,7 +249,8 @@ static int backend_respond(struct backend *b, struct backend_request *r,
 	accesslog_write(&e);
 	cl->pending = NULL;
 	backend_request_free(r);
-	client_send2(cl, resp.p, resp.len, (const char *)body, no_body ? 0 : body_len);
+	client_send2(cl, resp.p, resp.len, (const char *)body,
+		     no_body ? 0 : body_len);
 	return 0;
 }
 
@@ -252,15 +259,16 @@ static int backend_on_frame(struct fconn *f, const struct frame_header *h,
 {
 	struct backend *b = (struct backend *)f;
 	if (h->type != FRAME_HTTP_RESPONSE) {
-		log_warn("%s: unexpected %s frame", b->name, frame_type_name(h->type));
+		log_warn("%s: unexpected %s frame", b->name,
+			 frame_type_name(h->type));
 		fconn_fail(f, "unexpected frame type");
 		backend_on_close(f, EPROTO, "protocol error");
 		return -1;
 	}
 	struct backend_request *r = *backend_slot(b, h->channel);
 	if (!r) {
-		log_debug("%s: response for unknown channel %u dropped", b->name,
-			  h->channel);
+		log_debug("%s: response for unknown channel %u dropped",
+			  b->name, h->channel);
 		return 0;
 	}
 	return backend_respond(b, r, payload, h->length);
@@ -295,7 +303,8 @@ static void backend_on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	struct backend *b = (struct backend *)((char *)w - offsetof(struct backend, retry));
+	struct backend *b =
+		(struct backend *)((char *)w - offsetof(struct backend, retry));
 	backend_connect(b);
 }
 
@@ -309,7 +318,8 @@ int backends_start(struct ev_loop *loop)
 		b->route = &httpd_config.routes[i];
 		b->loop = loop;
 		b->backoff = BACKEND_RETRY_MIN;
-		snprintf(b->name, sizeof b->name, "backend %s", b->route->prefix);
+		snprintf(b->name, sizeof b->name, "backend %s",
+			 b->route->prefix);
 		ev_timer_init(&b->retry, backend_on_retry, 0, 0);
 		deadline_list_init(&b->timeouts, loop,
 				   (ev_tstamp)httpd_config.backend_timeout,
@@ -334,7 +344,8 @@ void backends_stop(void)
 }
 
 /* Serialises the request into backend_payload. 0, or -1 if too large. */
-static int backend_encode(const struct client *cl, const struct httpd_route *route,
+static int backend_encode(const struct client *cl,
+			  const struct httpd_route *route,
 			  const struct http_request *req, const char *body,
 			  size_t body_len)
 {
@@ -354,25 +365,28 @@ static int backend_encode(const struct client *cl, const struct httpd_route *rou
 		memcpy(line, h->name, h->name_len);
 		memcpy(line + h->name_len, ": ", 2);
 		memcpy(line + h->name_len + 2, h->value, h->value_len);
-		rc |= attr_append(p, ATTR_HEADER, line, h->name_len + 2 + h->value_len);
+		rc |= attr_append(p, ATTR_HEADER, line,
+				  h->name_len + 2 + h->value_len);
 	}
 	if (body_len)
 		rc |= attr_append(p, ATTR_BODY, body, body_len);
 	return rc ? -1 : 0;
 }
 
-static struct backend_request *backend_request_new(struct backend *b,
-						   struct client *cl,
-						   const struct http_request *req)
+static struct backend_request *
+backend_request_new(struct backend *b, struct client *cl,
+		    const struct http_request *req)
 {
 	struct access_entry e;
 	access_entry_from_request(&e, cl->peer, req);
-	size_t rlen = e.referer ? e.referer_len : 0, alen = e.agent ? e.agent_len : 0;
+	size_t rlen = e.referer ? e.referer_len : 0,
+	       alen = e.agent ? e.agent_len : 0;
 	if (rlen > 512)
 		rlen = 512;
 	if (alen > 512)
 		alen = 512;
-	struct backend_request *r = malloc(sizeof *r + e.request_line_len + rlen + alen);
+	struct backend_request *r =
+		malloc(sizeof *r + e.request_line_len + rlen + alen);
 	if (!r)
 		return NULL;
 	memset(r, 0, sizeof *r);

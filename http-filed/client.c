@@ -53,10 +53,11 @@ static void client_expire(struct deadline_list *l, struct deadline_entry *e)
 void clients_init(struct ev_loop *loop)
 {
 	clients_loop = loop;
-	deadline_list_init(&clients_idle, loop, (ev_tstamp)httpd_config.idle_timeout,
-			   client_expire);
+	deadline_list_init(&clients_idle, loop,
+			   (ev_tstamp)httpd_config.idle_timeout, client_expire);
 	deadline_list_init(&clients_reading, loop,
-			   (ev_tstamp)httpd_config.header_timeout, client_expire);
+			   (ev_tstamp)httpd_config.header_timeout,
+			   client_expire);
 }
 
 /* The deadline list a client in state s belongs on, or NULL. */
@@ -134,8 +135,8 @@ int client_send(struct client *cl, const char *data, size_t len)
 	return client_sent(cl);
 }
 
-int client_send_file(struct client *cl, const char *head, size_t len,
-		     int fd, off_t off, uint64_t count)
+int client_send_file(struct client *cl, const char *head, size_t len, int fd,
+		     off_t off, uint64_t count)
 {
 	if (conn_write(&cl->conn, head, len, 1) < 0 ||
 	    conn_sendfile(&cl->conn, fd, off, count) < 0) {
@@ -152,12 +153,12 @@ int client_send_error(struct client *cl, const struct http_request *req,
 	struct access_entry e;
 	access_entry_from_request(&e, cl->peer, req);
 	return client_send_status(cl, req ? req->version_minor : 1,
-				  req && req->method == HTTP_METHOD_HEAD, status,
-				  keep, &e);
+				  req && req->method == HTTP_METHOD_HEAD,
+				  status, keep, &e);
 }
 
-int client_send_status(struct client *cl, int minor, int head_only,
-		       int status, int keep, struct access_entry *e)
+int client_send_status(struct client *cl, int minor, int head_only, int status,
+		       int keep, struct access_entry *e)
 {
 	if (!keep)
 		cl->keep_alive = 0;
@@ -204,7 +205,8 @@ void client_wait(struct client *cl, struct backend_request *r)
 
 static int client_is_allowed_static(const struct http_request *req)
 {
-	return req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD;
+	return req->method == HTTP_METHOD_GET ||
+	       req->method == HTTP_METHOD_HEAD;
 }
 
 /* Serves one complete request whose body is body[0..body_len). */
@@ -294,9 +296,11 @@ static int client_handle_one(struct client *cl, const char *p, size_t n,
 	if (n < total) {
 		client_begin_reading(cl);
 		if (req.expect_continue && !cl->sent_continue) {
-			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+			static const char cont[] =
+				"HTTP/1.1 100 Continue\r\n\r\n";
 			cl->sent_continue = 1;
-			if (conn_write(&cl->conn, cont, sizeof cont - 1, 0) < 0) {
+			if (conn_write(&cl->conn, cont, sizeof cont - 1, 0) <
+			    0) {
 				client_close(cl);
 				return -1;
 			}
@@ -318,7 +322,8 @@ static ssize_t client_on_read(struct conn *c, const char *data, size_t len)
 	struct client *cl = (struct client *)c;
 	size_t used = 0;
 	while (used < len) {
-		if (cl->state == CLIENT_WAITING || cl->state == CLIENT_WRITING) {
+		if (cl->state == CLIENT_WAITING ||
+		    cl->state == CLIENT_WRITING) {
 			conn_pause(c);
 			break;
 		}
@@ -380,8 +385,8 @@ void client_start(struct ev_loop *loop, int fd, const char *peer)
 		close(fd);
 		return;
 	}
-	size_t in_limit = (size_t)httpd_config.max_head +
-			  (size_t)httpd_config.max_body;
+	size_t in_limit =
+		(size_t)httpd_config.max_head + (size_t)httpd_config.max_body;
 	conn_init(&cl->conn, loop, fd, &client_conn_ops, cl, in_limit,
 		  HTTPD_OUT_LIMIT, HTTPD_OUT_HIGH);
 	snprintf(cl->peer, sizeof cl->peer, "%s", peer);

@@ -13,7 +13,7 @@
 
 static const char day_short[7][4] = {"Sun", "Mon", "Tue", "Wed",
 				     "Thu", "Fri", "Sat"};
-static const char *const day_long[7] = {"Sunday",   "Monday", "Tuesday",
+static const char *const day_long[7] = {"Sunday",    "Monday",	 "Tuesday",
 					"Wednesday", "Thursday", "Friday",
 					"Saturday"};
 static const char month_name[12][4] = {"Jan", "Feb", "Mar", "Apr",
@@ -29,7 +29,8 @@ static void digits_put(char *out, int v, int n)
 void http_date_format(time_t t, char *out)
 {
 	struct tm tm;
-	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900) {
 		time_t epoch = 0;
 		gmtime_r(&epoch, &tm);
 	}
@@ -100,7 +101,8 @@ static int days_in_month(int mon, int year)
 /* tm_year here holds the full year until the end. */
 static int fields_check(struct tm *tm)
 {
-	if (tm->tm_mday < 1 || tm->tm_mday > days_in_month(tm->tm_mon, tm->tm_year) ||
+	if (tm->tm_mday < 1 ||
+	    tm->tm_mday > days_in_month(tm->tm_mon, tm->tm_year) ||
 	    tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60)
 		return -1;
 	tm->tm_year -= 1900;

@@ -14,10 +14,10 @@
 
 /* Byte classes, one bit each, in char_class[] below. */
 enum {
-	C_TCHAR = 0x01,  /* token character (RFC 9110 5.6.2) */
+	C_TCHAR = 0x01,	  /* token character (RFC 9110 5.6.2) */
 	C_VISIBLE = 0x02, /* 0x21-0x7E: allowed in a request-target */
-	C_FIELD = 0x04,  /* allowed in a field value: HTAB, SP, VCHAR, obs-text */
-	C_HOST = 0x08,   /* allowed in Host: reg-name, IP-literal, ':' port */
+	C_FIELD = 0x04,	  /* in a field value: HTAB, SP, VCHAR, obs-text */
+	C_HOST = 0x08,	  /* in Host: reg-name, IP-literal, ':' port */
 };
 
 static const unsigned char char_class[256] = {
@@ -66,10 +66,14 @@ struct method_name {
 };
 
 static const struct method_name method_table[] = {
-	{"GET", 3, HTTP_METHOD_GET},         {"HEAD", 4, HTTP_METHOD_HEAD},
-	{"POST", 4, HTTP_METHOD_POST},       {"OPTIONS", 7, HTTP_METHOD_OPTIONS},
-	{"PUT", 3, HTTP_METHOD_PUT},         {"DELETE", 6, HTTP_METHOD_DELETE},
-	{"PATCH", 5, HTTP_METHOD_PATCH},     {"TRACE", 5, HTTP_METHOD_TRACE},
+	{"GET", 3, HTTP_METHOD_GET},
+	{"HEAD", 4, HTTP_METHOD_HEAD},
+	{"POST", 4, HTTP_METHOD_POST},
+	{"OPTIONS", 7, HTTP_METHOD_OPTIONS},
+	{"PUT", 3, HTTP_METHOD_PUT},
+	{"DELETE", 6, HTTP_METHOD_DELETE},
+	{"PATCH", 5, HTTP_METHOD_PATCH},
+	{"TRACE", 5, HTTP_METHOD_TRACE},
 	{"CONNECT", 7, HTTP_METHOD_CONNECT},
 };
 
@@ -216,8 +220,7 @@ static int header_line_parse(const char *s, size_t len, struct http_header *h)
 	return STEP_OK;
 }
 
-static int content_length_apply(struct http_request *req,
-				struct head_facts *f,
+static int content_length_apply(struct http_request *req, struct head_facts *f,
 				const struct http_header *h)
 {
 	if (++f->content_lengths > 1 || h->value_len == 0)
@@ -272,7 +275,8 @@ static int expect_apply(struct http_request *req, struct head_facts *f,
 			const struct http_header *h)
 {
 	(void)req;
-	if (h->value_len == 12 && ascii_case_equal(h->value, "100-continue", 12))
+	if (h->value_len == 12 &&
+	    ascii_case_equal(h->value, "100-continue", 12))
 		f->expect_continue = 1;
 	return STEP_OK;
 }
@@ -387,8 +391,7 @@ static int header_lines_step(const char *p, size_t window, size_t max_headers,
 
 enum http_parse_result http_parse_request(const char *p, size_t n,
 					  const struct http_limits *lim,
-					  struct http_request *req,
-					  int *status)
+					  struct http_request *req, int *status)
 {
 	size_t window = n < lim->max_head ? n : lim->max_head;
 	size_t max_headers = lim->max_headers < HTTP_MAX_HEADERS
@@ -424,7 +427,8 @@ const char *http_header_get(const struct http_request *req, const char *name,
 	size_t nlen = strlen(name);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct http_header *h = &req->headers[i];
-		if (h->name_len == nlen && ascii_case_equal(h->name, name, nlen)) {
+		if (h->name_len == nlen &&
+		    ascii_case_equal(h->name, name, nlen)) {
 			if (len)
 				*len = h->value_len;
 			return h->value;

@@ -66,7 +66,7 @@ void server_worker_stop(struct ev_loop *loop);
 void server_worker_reload(struct ev_loop *loop);
 
 enum client_state {
-	CLIENT_IDLE,    /* between requests: on the idle list */
+	CLIENT_IDLE,	/* between requests: on the idle list */
 	CLIENT_READING, /* a request has begun: on the header list */
 	CLIENT_WAITING, /* its request is at a backend */
 	CLIENT_WRITING, /* its response is queued */
@@ -93,7 +93,7 @@ struct client {
 	unsigned close_after : 1;
 	unsigned sent_continue : 1;
 	unsigned head_seen : 1; /* the head's end has arrived */
-	uint32_t scanned; /* head bytes already searched for its end */
+	uint32_t scanned;	/* head bytes already searched for its end */
 	struct backend_request *pending;
 	char peer[HTTPD_PEER_MAX];
 };
@@ -153,8 +153,8 @@ const char *response_reason(int status);
 /* Starts "HTTP/1.x NNN Reason" with Date and Server. */
 void response_begin(struct response *r, int version_minor, int status);
 void response_header(struct response *r, const char *name, const char *value);
-void response_header_n(struct response *r, const char *name,
-		       const char *value, size_t len);
+void response_header_n(struct response *r, const char *name, const char *value,
+		       size_t len);
 void response_header_u64(struct response *r, const char *name, uint64_t v);
 /* Adds Connection as keep_alive says and the final empty line. */
 void response_end(struct response *r, int version_minor, int keep_alive);

@@ -61,7 +61,8 @@ const char *mime_type_for(const char *path)
 	for (const char *c = dot + 1; *c; c++) {
 		if (n == MIME_EXT_MAX)
 			return MIME_DEFAULT;
-		ext[n++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + ('a' - 'A') : *c);
+		ext[n++] =
+			(char)(*c >= 'A' && *c <= 'Z' ? *c + ('a' - 'A') : *c);
 	}
 	ext[n] = '\0';
 	for (size_t i = 0; i < sizeof mime_table / sizeof mime_table[0]; i++)

@@ -130,7 +130,8 @@ static int target_split(const char *t, size_t len, const char **path,
 		while (i < len && t[i] != '/' && t[i] != '?') {
 			unsigned char c = (unsigned char)t[i];
 			if (c < 0x21 || c > 0x7E || c == '@')
-				return -1; /* userinfo is refused (RFC 9110 4.2.4) */
+				return -1; /* userinfo is refused (RFC
+					      9110 4.2.4) */
 			i++;
 		}
 		if (i == a)

@@ -87,7 +87,8 @@ enum range_result range_parse(const char *value, size_t len, uint64_t size,
 	else if (number_read(value, len, &i, &b) < 0)
 		return RANGE_IGNORE;
 	if (i != len || (!suffix && !open_end && a > b))
-		return RANGE_IGNORE; /* trailing bytes, a list, or first > last */
+		return RANGE_IGNORE; /* trailing bytes, a list, or first > last
+				      */
 
 	if (suffix) {
 		if (b == 0 || size == 0)

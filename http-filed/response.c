@@ -95,12 +95,13 @@ void response_begin(struct response *r, int version_minor, int status)
 	response_put(r, reason, strlen(reason));
 	response_put(r, "\r\nDate: ", 8);
 	response_put(r, response_date_now(), HTTP_DATE_LEN);
-	static const char server[] = "\r\nServer: parley-http-filed/" PARLEY_VERSION "\r\n";
+	static const char server[] =
+		"\r\nServer: parley-http-filed/" PARLEY_VERSION "\r\n";
 	response_put(r, server, sizeof server - 1);
 }
 
-void response_header_n(struct response *r, const char *name,
-		       const char *value, size_t len)
+void response_header_n(struct response *r, const char *name, const char *value,
+		       size_t len)
 {
 	response_put(r, name, strlen(name));
 	response_put(r, ": ", 2);

@@ -43,7 +43,8 @@ int server_setup(int nworkers)
 	for (int i = 0; i < nworkers; i++) {
 		int fd = listen_tcp(httpd_config.address, port, 1);
 		if (fd < 0) {
-			log_error("listen on %s:%s: %m", httpd_config.address, port);
+			log_error("listen on %s:%s: %m", httpd_config.address,
+				  port);
 			return errno == EADDRNOTAVAIL || errno == EACCES
 				       ? DAEMON_EXIT_USAGE
 				       : DAEMON_EXIT_TEMPORARY;
@@ -58,10 +59,12 @@ int server_setup(int nworkers)
 static void server_refuse(int fd)
 {
 	static const char busy[] =
-		"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+		"HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+		"text/plain\r\n"
 		"Content-Length: 24\r\nConnection: close\r\n\r\n"
 		"503 Service Unavailable\n";
-	ssize_t w = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t w =
+		send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)w;
 	close(fd);
 }
@@ -88,7 +91,8 @@ static void server_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		int one = 1;
 		if (ss.ss_family != AF_UNIX)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof one);
 		char peer[HTTPD_PEER_MAX];
 		sockaddr_format(&ss, len, peer, sizeof peer);
 		client_start(loop, fd, peer);

@@ -67,7 +67,8 @@ static int static_open_sibling(const char *rel, const char *suffix,
 			       struct stat *st)
 {
 	char name[HTTPD_PATH_MAX + 8];
-	if ((size_t)snprintf(name, sizeof name, "%s%s", rel, suffix) >= sizeof name)
+	if ((size_t)snprintf(name, sizeof name, "%s%s", rel, suffix) >=
+	    sizeof name)
 		return -1;
 	int fd = static_open(name);
 	if (fd < 0)
@@ -140,7 +141,8 @@ static int static_none_match(const char *v, size_t len, const char *etag)
 		if (v + 1 < end && v[0] == 'W' && v[1] == '/')
 			v += 2;
 		if (v < end && *v == '"') {
-			const char *q = memchr(v + 1, '"', (size_t)(end - v - 1));
+			const char *q =
+				memchr(v + 1, '"', (size_t)(end - v - 1));
 			v = q ? q + 1 : end;
 		} else {
 			while (v < end && *v != ',')
@@ -222,14 +224,16 @@ static int static_send_416(struct client *cl, const struct http_request *req,
 	char cr[48];
 	static const char body[] = "416 Range Not Satisfiable\n";
 	close(f->fd);
-	snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)f->st.st_size);
+	snprintf(cr, sizeof cr, "bytes */%llu",
+		 (unsigned long long)f->st.st_size);
 	response_begin(&r, req->version_minor, 416);
 	response_header(&r, "Content-Range", cr);
 	response_header(&r, "Content-Type", "text/plain; charset=utf-8");
 	response_header_u64(&r, "Content-Length", sizeof body - 1);
 	response_end(&r, req->version_minor, cl->keep_alive);
 	if (req->method != HTTP_METHOD_HEAD) {
-		memcpy(response_body_room(&r, sizeof body - 1), body, sizeof body - 1);
+		memcpy(response_body_room(&r, sizeof body - 1), body,
+		       sizeof body - 1);
 		r.len += sizeof body - 1;
 	}
 	static_finish(cl, req, 416, 0);
@@ -238,8 +242,8 @@ static int static_send_416(struct client *cl, const struct http_request *req,
 
 /* Sends [first, first+count) of f with status 200 or 206. */
 static int static_send_body(struct client *cl, const struct http_request *req,
-			    struct static_file *f, const char *path,
-			    int status, uint64_t first, uint64_t count)
+			    struct static_file *f, const char *path, int status,
+			    uint64_t first, uint64_t count)
 {
 	struct response r;
 	response_begin(&r, req->version_minor, status);
@@ -263,10 +267,12 @@ static int static_send_body(struct client *cl, const struct http_request *req,
 	char *room = head_only ? NULL : response_body_room(&r, (size_t)count);
 	if (head_only || (room && count <= HTTPD_SMALL_FILE)) {
 		if (!head_only) {
-			ssize_t n = pread(f->fd, room, (size_t)count, (off_t)first);
+			ssize_t n =
+				pread(f->fd, room, (size_t)count, (off_t)first);
 			if (n != (ssize_t)count) {
 				log_warn("read %s: short read", path);
-				cl->keep_alive = 0; /* the length promised is wrong */
+				cl->keep_alive =
+					0; /* the length promised is wrong */
 			}
 			r.len += n > 0 ? (size_t)n : 0;
 		}
@@ -276,22 +282,23 @@ static int static_send_body(struct client *cl, const struct http_request *req,
 	return client_send_file(cl, r.p, r.len, f->fd, (off_t)first, count);
 }
 
-static int static_redirect_dir(struct client *cl, const struct http_request *req,
-			       const char *path, const char *query,
-			       size_t query_len)
+static int static_redirect_dir(struct client *cl,
+			       const struct http_request *req, const char *path,
+			       const char *query, size_t query_len)
 {
 	char location[HTTPD_PATH_MAX + 8];
 	struct response r;
 	static const char body[] = "301 Moved Permanently\n";
-	snprintf(location, sizeof location, "%s/%s%.*s", path,
-		 query ? "?" : "", query ? (int)query_len : 0, query ? query : "");
+	snprintf(location, sizeof location, "%s/%s%.*s", path, query ? "?" : "",
+		 query ? (int)query_len : 0, query ? query : "");
 	response_begin(&r, req->version_minor, 301);
 	response_header(&r, "Location", location);
 	response_header(&r, "Content-Type", "text/plain; charset=utf-8");
 	response_header_u64(&r, "Content-Length", sizeof body - 1);
 	response_end(&r, req->version_minor, cl->keep_alive);
 	if (req->method != HTTP_METHOD_HEAD) {
-		memcpy(response_body_room(&r, sizeof body - 1), body, sizeof body - 1);
+		memcpy(response_body_room(&r, sizeof body - 1), body,
+		       sizeof body - 1);
 		r.len += sizeof body - 1;
 	}
 	static_finish(cl, req, 301, 0);
@@ -307,11 +314,13 @@ static int static_send_ranged(struct client *cl, const struct http_request *req,
 				    ? http_header_get(req, "Range", &len)
 				    : NULL;
 	if (range && static_if_range_holds(req, f)) {
-		enum range_result rr = range_parse(range, len, size, &first, &count);
+		enum range_result rr =
+			range_parse(range, len, size, &first, &count);
 		if (rr == RANGE_UNSATISFIABLE)
 			return static_send_416(cl, req, f);
 		if (rr == RANGE_OK)
-			return static_send_body(cl, req, f, path, 206, first, count);
+			return static_send_body(cl, req, f, path, 206, first,
+						count);
 		first = 0;
 		count = size;
 	}
@@ -329,13 +338,14 @@ int static_serve(struct client *cl, const struct http_request *req,
 		strcpy(rel, "index.html");
 	struct static_file f = {.fd = static_open(rel)};
 	if (f.fd < 0)
-		return client_send_error(cl, req, static_status_for_errno(errno, rel),
-					 1);
+		return client_send_error(
+			cl, req, static_status_for_errno(errno, rel), 1);
 	if (fstat(f.fd, &f.st) < 0 || !S_ISREG(f.st.st_mode)) {
 		int is_dir = S_ISDIR(f.st.st_mode);
 		close(f.fd);
 		if (is_dir && !ends_with_slash)
-			return static_redirect_dir(cl, req, path, query, query_len);
+			return static_redirect_dir(cl, req, path, query,
+						   query_len);
 		return client_send_error(cl, req, 404, 1);
 	}
 	static_pick_encoding(&f, rel, req);

@@ -46,7 +46,8 @@ START_TEST(test_format_round_trip)
 		struct tm tm;
 		http_date_format(t, out);
 		ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
-		snprintf(want, sizeof want, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+		snprintf(want, sizeof want,
+			 "%s, %02d %s %04d %02d:%02d:%02d GMT",
 			 days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
 			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		ck_assert_str_eq(out, want);
@@ -149,8 +150,9 @@ Suite *http_date_suite(void)
 {
 	Suite *s = suite_create("http_date");
 	TCase *tc = tcase_create("http_date");
-	tcase_add_loop_test(tc, test_format, 0,
-			    (int)(sizeof format_cases / sizeof format_cases[0]));
+	tcase_add_loop_test(
+		tc, test_format, 0,
+		(int)(sizeof format_cases / sizeof format_cases[0]));
 	tcase_add_test(tc, test_format_round_trip);
 	tcase_add_loop_test(tc, test_parse, 0,
 			    (int)(sizeof parse_cases / sizeof parse_cases[0]));

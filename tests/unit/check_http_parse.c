@@ -26,25 +26,26 @@ struct valid_case {
 };
 
 static const struct valid_case valid_cases[] = {
-	{"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", HTTP_METHOD_GET, "/",
-	 1, 1, 1, 0, 0, 0, "example.com"},
+	{"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", HTTP_METHOD_GET, "/", 1,
+	 1, 1, 0, 0, 0, "example.com"},
 	{"GET /index.html HTTP/1.0\r\n\r\n", HTTP_METHOD_GET, "/index.html", 0,
 	 0, 0, 0, 0, 0, NULL},
 	{"POST /http-bind HTTP/1.1\r\nHost: chat.example:5280\r\n"
 	 "Content-Type: text/xml; charset=utf-8\r\nContent-Length: 123\r\n"
 	 "Connection: keep-alive\r\n\r\n",
-	 HTTP_METHOD_POST, "/http-bind", 1, 4, 1, 1, 123, 0, "chat.example:5280"},
+	 HTTP_METHOD_POST, "/http-bind", 1, 4, 1, 1, 123, 0,
+	 "chat.example:5280"},
 	{"HEAD /a?b=c HTTP/1.1\nHost: h\nConnection: close\n\n",
 	 HTTP_METHOD_HEAD, "/a?b=c", 1, 2, 0, 0, 0, 0, "h"},
-	{"\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_METHOD_GET, "/", 1, 1,
-	 1, 0, 0, 0, "h"},
+	{"\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_METHOD_GET, "/", 1,
+	 1, 1, 0, 0, 0, "h"},
 	{"\nGET / HTTP/1.1\nHost: h\r\n\n", HTTP_METHOD_GET, "/", 1, 1, 1, 0, 0,
 	 0, "h"},
 	{"GET / HTTP/1.1\r\nHost: h\r\nX-Name: \t caf\xc3\xa9 \t\r\n"
 	 "X-Empty:\r\nX-Tab:\tin\tside\r\n\r\n",
 	 HTTP_METHOD_GET, "/", 1, 4, 1, 0, 0, 0, "h"},
-	{"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_METHOD_OPTIONS, "*", 1, 1,
-	 1, 0, 0, 0, "h"},
+	{"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_METHOD_OPTIONS, "*", 1,
+	 1, 1, 0, 0, 0, "h"},
 	{"PUT /f HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\n"
 	 "Content-Length: 0\r\n\r\n",
 	 HTTP_METHOD_PUT, "/f", 1, 3, 1, 1, 0, 1, "h"},
@@ -55,9 +56,10 @@ static const struct valid_case valid_cases[] = {
 	 "/", 0, 1, 1, 0, 0, 0, NULL},
 	{"BREW /pot HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_METHOD_OTHER, "/pot", 1,
 	 1, 1, 0, 0, 0, "h"},
-	{"get / HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_METHOD_OTHER, "/", 1, 1, 1, 0,
-	 0, 0, "h"},
-	{"DELETE /x HTTP/1.1\r\nHOST: [::1]:8080\r\ncontent-length: 007\r\n\r\n",
+	{"get / HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_METHOD_OTHER, "/", 1, 1, 1,
+	 0, 0, 0, "h"},
+	{"DELETE /x HTTP/1.1\r\nHOST: [::1]:8080\r\ncontent-length: "
+	 "007\r\n\r\n",
 	 HTTP_METHOD_DELETE, "/x", 1, 2, 1, 1, 7, 0, "[::1]:8080"},
 	{"PATCH /p HTTP/1.1\r\nHost:\r\n\r\n", HTTP_METHOD_PATCH, "/p", 1, 1, 1,
 	 0, 0, 0, ""},
@@ -69,7 +71,8 @@ static const struct valid_case valid_cases[] = {
 	 HTTP_METHOD_CONNECT, "h:443", 1, 3, 1, 0, 0, 1, "h:443"},
 	{"GET / HTTP/1.0\r\nExpect: 100-continue\r\nHost: h\r\n\r\n",
 	 HTTP_METHOD_GET, "/", 0, 2, 0, 0, 0, 0, "h"},
-	{"GET /~a!$&'()*+,;=:@-._ HTTP/1.1\r\nHost: h\r\nA!#$%&'*+-.^_`|~0: v\r\n"
+	{"GET /~a!$&'()*+,;=:@-._ HTTP/1.1\r\nHost: h\r\nA!#$%&'*+-.^_`|~0: "
+	 "v\r\n"
 	 "\r\n",
 	 HTTP_METHOD_GET, "/~a!$&'()*+,;=:@-._", 1, 2, 1, 0, 0, 0, "h"},
 };
@@ -104,9 +107,9 @@ START_TEST(test_valid)
 	struct http_request r;
 	int status = 0;
 	size_t len = strlen(c->in);
-	ck_assert_int_eq(http_parse_request(c->in, len, &default_limits, &r,
-					    &status),
-			 HTTP_PARSE_DONE);
+	ck_assert_int_eq(
+		http_parse_request(c->in, len, &default_limits, &r, &status),
+		HTTP_PARSE_DONE);
 	expect_valid(c, &r, len);
 	ck_assert_int_eq(status, 0);
 }
@@ -125,7 +128,8 @@ static void expect_same(const struct http_request *a,
 	ck_assert_uint_eq(a->nheaders, b->nheaders);
 	for (size_t i = 0; i < a->nheaders; i++) {
 		ck_assert_ptr_eq(a->headers[i].name, b->headers[i].name);
-		ck_assert_uint_eq(a->headers[i].name_len, b->headers[i].name_len);
+		ck_assert_uint_eq(a->headers[i].name_len,
+				  b->headers[i].name_len);
 		ck_assert_ptr_eq(a->headers[i].value, b->headers[i].value);
 		ck_assert_uint_eq(a->headers[i].value_len,
 				  b->headers[i].value_len);
@@ -146,8 +150,8 @@ START_TEST(test_valid_split_every_offset)
 	size_t len = strlen(c->in);
 	struct http_request fresh, r;
 	int status = 0;
-	ck_assert_int_eq(http_parse_request(c->in, len, &default_limits,
-					    &fresh, &status),
+	ck_assert_int_eq(http_parse_request(c->in, len, &default_limits, &fresh,
+					    &status),
 			 HTTP_PARSE_DONE);
 	for (size_t k = 0; k < len; k++) {
 		status = 0;
@@ -157,9 +161,9 @@ START_TEST(test_valid_split_every_offset)
 			      "prefix %zu of case %d not INCOMPLETE", k, _i);
 		ck_assert_int_eq(status, 0);
 	}
-	ck_assert_int_eq(http_parse_request(c->in, len, &default_limits, &r,
-					    &status),
-			 HTTP_PARSE_DONE);
+	ck_assert_int_eq(
+		http_parse_request(c->in, len, &default_limits, &r, &status),
+		HTTP_PARSE_DONE);
 	expect_same(&fresh, &r);
 	expect_valid(c, &r, len);
 }
@@ -176,25 +180,27 @@ START_TEST(test_trailing_bytes_after_head)
 	memcpy(buf + len, "GET /x HTTP/1.1\r\n\r\n", 20);
 	struct http_request r;
 	int status = 0;
-	ck_assert_int_eq(http_parse_request(buf, len + 19, &default_limits, &r,
-					    &status),
-			 HTTP_PARSE_DONE);
+	ck_assert_int_eq(
+		http_parse_request(buf, len + 19, &default_limits, &r, &status),
+		HTTP_PARSE_DONE);
 	ck_assert_uint_eq(r.head_len, len);
 }
 END_TEST
 
 START_TEST(test_pipelined)
 {
-	const char in[] = "GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
-			  "POST /two HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
-			  "\r\nhello"
-			  "\r\nGET /three HTTP/1.0\r\n\r\n";
+	const char in[] =
+		"GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
+		"POST /two HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+		"\r\nhello"
+		"\r\nGET /three HTTP/1.0\r\n\r\n";
 	size_t n = sizeof in - 1, off = 0;
 	struct http_request r;
 	int status = 0;
 
-	ck_assert_int_eq(http_parse_request(in, n, &default_limits, &r, &status),
-			 HTTP_PARSE_DONE);
+	ck_assert_int_eq(
+		http_parse_request(in, n, &default_limits, &r, &status),
+		HTTP_PARSE_DONE);
 	ck_assert_uint_eq(r.head_len, 30);
 	ck_assert_mem_eq(r.target, "/one", 4);
 	off += r.head_len;
@@ -269,7 +275,9 @@ static const struct error_case error_cases[] = {
 	{H11 "NoColon\r\n\r\n", 400},
 	{H11 ": empty name\r\n\r\n", 400},
 	{H11 "(X): a\r\n\r\n", 400},
-	{H11 "X: a\x01" "b\r\n\r\n", 400},
+	{H11 "X: a\x01"
+	     "b\r\n\r\n",
+	 400},
 	{H11 "X: a\x7f\r\n\r\n", 400},
 	{H11 "X: \x1b[31m\r\n\r\n", 400},
 	{H11 "X\xc3\xa9: a\r\n\r\n", 400},
@@ -350,9 +358,8 @@ START_TEST(test_nul_bytes)
 }
 END_TEST
 
-static enum http_parse_result parse_with(const char *in, size_t n,
-					 const struct http_limits *lim,
-					 int *status)
+static enum http_parse_result
+parse_with(const char *in, size_t n, const struct http_limits *lim, int *status)
 {
 	struct http_request r;
 	*status = 0;
@@ -363,7 +370,8 @@ START_TEST(test_request_line_limit)
 {
 	/* "GET /aaaa...a HTTP/1.1" is exactly 32 bytes with 18 a's */
 	const char *ok = "GET /aaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n";
-	const char *over = "GET /aaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n";
+	const char *over =
+		"GET /aaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n";
 	const char *over_lf = "GET /aaaaaaaaaaaaaaaaaaa HTTP/1.1\nHost: h\n\n";
 	struct http_limits lim = {32, 1024, 8};
 	int status;
@@ -400,7 +408,8 @@ END_TEST
 
 START_TEST(test_head_limit)
 {
-	const char *in = "GET / HTTP/1.1\r\nHost: h\r\nX-Long: 0123456789\r\n\r\n";
+	const char *in =
+		"GET / HTTP/1.1\r\nHost: h\r\nX-Long: 0123456789\r\n\r\n";
 	size_t n = strlen(in);
 	struct http_limits lim = {1024, n, 8};
 	int status;
@@ -519,17 +528,24 @@ START_TEST(test_method_table)
 		const char *name;
 		enum http_method method;
 	} methods[] = {
-		{"GET", HTTP_METHOD_GET},         {"HEAD", HTTP_METHOD_HEAD},
-		{"POST", HTTP_METHOD_POST},       {"OPTIONS", HTTP_METHOD_OPTIONS},
-		{"PUT", HTTP_METHOD_PUT},         {"DELETE", HTTP_METHOD_DELETE},
-		{"PATCH", HTTP_METHOD_PATCH},     {"TRACE", HTTP_METHOD_TRACE},
-		{"CONNECT", HTTP_METHOD_CONNECT}, {"GETS", HTTP_METHOD_OTHER},
-		{"GE", HTTP_METHOD_OTHER},        {"Get", HTTP_METHOD_OTHER},
+		{"GET", HTTP_METHOD_GET},
+		{"HEAD", HTTP_METHOD_HEAD},
+		{"POST", HTTP_METHOD_POST},
+		{"OPTIONS", HTTP_METHOD_OPTIONS},
+		{"PUT", HTTP_METHOD_PUT},
+		{"DELETE", HTTP_METHOD_DELETE},
+		{"PATCH", HTTP_METHOD_PATCH},
+		{"TRACE", HTTP_METHOD_TRACE},
+		{"CONNECT", HTTP_METHOD_CONNECT},
+		{"GETS", HTTP_METHOD_OTHER},
+		{"GE", HTTP_METHOD_OTHER},
+		{"Get", HTTP_METHOD_OTHER},
 		{"M-SEARCH", HTTP_METHOD_OTHER},
 	};
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
 		char buf[128];
-		int n = snprintf(buf, sizeof buf, "%s / HTTP/1.1\r\nHost: h\r\n\r\n",
+		int n = snprintf(buf, sizeof buf,
+				 "%s / HTTP/1.1\r\nHost: h\r\n\r\n",
 				 methods[i].name);
 		struct http_request r;
 		int status = 0;
@@ -577,9 +593,9 @@ START_TEST(test_transfer_encoding_flag)
 	ck_assert_int_eq(status, 501);
 	/* every prefix of it is INCOMPLETE: the verdict waits for the head */
 	for (size_t k = 0; k < strlen(in); k++)
-		ck_assert_int_eq(http_parse_request(in, k, &default_limits, &r,
-						    &status),
-				 HTTP_PARSE_INCOMPLETE);
+		ck_assert_int_eq(
+			http_parse_request(in, k, &default_limits, &r, &status),
+			HTTP_PARSE_INCOMPLETE);
 }
 END_TEST
 
@@ -669,9 +685,9 @@ Suite *http_parse_suite(void)
 	tcase_add_test(tc, test_pipelined);
 	tcase_add_test(tc, test_method_table);
 	tcase_add_test(tc, test_header_fields_trimmed);
-	tcase_add_loop_test(tc, test_keep_alive, 0,
-			    (int)(sizeof keep_alive_cases /
-				  sizeof keep_alive_cases[0]));
+	tcase_add_loop_test(
+		tc, test_keep_alive, 0,
+		(int)(sizeof keep_alive_cases / sizeof keep_alive_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

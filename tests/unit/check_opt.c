@@ -23,11 +23,13 @@ static int t_add_route(const char *v)
 }
 
 static const struct opt t_opts[] = {
-	{"port", 'p', "T_PORT", OPT_LONG, &t_port, 1, 65535, NULL, "PORT", "port"},
+	{"port", 'p', "T_PORT", OPT_LONG, &t_port, 1, 65535, NULL, "PORT",
+	 "port"},
 	{"root", 'r', "T_ROOT", OPT_STRING, &t_root, 0, 0, NULL, "DIR", "root"},
 	{"check", 'n', "T_CHECK", OPT_FLAG, &t_flag, 0, 0, NULL, NULL, "flag"},
 	{"log-level", 'l', NULL, OPT_LEVEL, &t_level, 0, 0, NULL, "L", "level"},
-	{"route", 0, "T_ROUTES", OPT_LIST, NULL, 0, 0, t_add_route, "R", "route"},
+	{"route", 0, "T_ROUTES", OPT_LIST, NULL, 0, 0, t_add_route, "R",
+	 "route"},
 	{NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -53,8 +55,8 @@ static int t_parse(int argc, char **argv)
 START_TEST(test_long_and_short_forms)
 {
 	t_reset();
-	char *argv[] = {"prog", "--port", "80", "-r/x", "--log-level=debug",
-			"-n", "operand", NULL};
+	char *argv[] = {"prog", "--port",  "80", "-r/x", "--log-level=debug",
+			"-n",	"operand", NULL};
 	ck_assert_int_eq(t_parse(7, argv), 6);
 	ck_assert_int_eq(t_port, 80);
 	ck_assert_str_eq(t_root, "/x");

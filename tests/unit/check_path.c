@@ -11,7 +11,7 @@
 struct path_case {
 	const char *target;
 	const char *path; /* NULL: refused */
-	int status;       /* when refused */
+	int status;	  /* when refused */
 	int slash;
 	const char *query; /* NULL: none */
 };
@@ -133,9 +133,10 @@ START_TEST(test_output_size)
 		const char *target;
 		size_t fits; /* smallest outsz that works */
 	} cases[] = {
-		{"/abcdef", 8},   {"/abc/", 6},    {"/", 2},
-		{"/a/b", 5},      {"//a//b//", 6}, {"/%41%42", 4},
-		{"http://x", 2},  {"/a/b/..", 5}, /* "/a/b" must fit on the way */
+		/* "/a/b/.." needs room for "/a/b" on the way */
+		{"/abcdef", 8},	 {"/abc/", 6},	  {"/", 2},
+		{"/a/b", 5},	 {"//a//b//", 6}, {"/%41%42", 4},
+		{"http://x", 2}, {"/a/b/..", 5},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char out[64];
@@ -148,8 +149,8 @@ START_TEST(test_output_size)
 		ck_assert_uint_le(strlen(out), cases[i].fits - 1);
 		memset(out, 'Z', sizeof out);
 		ck_assert_int_eq(path_normalize(cases[i].target, len, out,
-						cases[i].fits - 1, &slash,
-						NULL, NULL, &status),
+						cases[i].fits - 1, &slash, NULL,
+						NULL, &status),
 				 -1);
 		ck_assert_int_eq(status, 414);
 		/* nothing written past outsz - 1 */
@@ -157,9 +158,8 @@ START_TEST(test_output_size)
 	}
 	char out[1];
 	int status = 0;
-	ck_assert_int_eq(path_normalize("/", 1, out, 0, NULL, NULL, NULL,
-					&status),
-			 -1);
+	ck_assert_int_eq(
+		path_normalize("/", 1, out, 0, NULL, NULL, NULL, &status), -1);
 	ck_assert_int_eq(status, 414);
 }
 END_TEST

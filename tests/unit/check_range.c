@@ -72,10 +72,10 @@ START_TEST(test_range)
 {
 	const struct range_case *c = &range_cases[_i];
 	uint64_t first = 77, count = 77;
-	enum range_result r =
-		range_parse(c->value, strlen(c->value), c->size, &first, &count);
-	ck_assert_msg(r == c->result, "\"%s\" size %llu: %d, want %d",
-		      c->value, (unsigned long long)c->size, r, c->result);
+	enum range_result r = range_parse(c->value, strlen(c->value), c->size,
+					  &first, &count);
+	ck_assert_msg(r == c->result, "\"%s\" size %llu: %d, want %d", c->value,
+		      (unsigned long long)c->size, r, c->result);
 	if (r == RANGE_OK) {
 		ck_assert_uint_eq(first, c->first);
 		ck_assert_uint_eq(count, c->count);
