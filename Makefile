@@ -145,6 +145,8 @@ install-http-filed: $(HTTPD_BIN)
 	install -m 755 svc/http-filed/finish $(SVCDIR)/http-filed/finish
 	install -m 644 svc/http-filed/notification-fd $(SVCDIR)/http-filed/notification-fd
 	install -m 755 svc/http-filed/log/run $(SVCDIR)/http-filed/log/run
+	install -d $(SVCDIR)/http-filed/env
+	echo $(PREFIX)/share/parley/www > $(SVCDIR)/http-filed/env/HTTP_FILED_ROOT
 	cp -R http-filed/www/. $(WWWDIR)/
 
 clean:
