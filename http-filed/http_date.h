@@ -13,7 +13,10 @@
 
 /* Writes the IMF-fixdate of t into out (at least HTTP_DATE_LEN + 1 bytes). */
 void http_date_format(time_t t, char *out);
-/* Parses any of the three forms; 0 and *t set, or -1 if invalid. */
+/* Parses any of the three forms (exactly len bytes, canonical case); 0 and
+ * *t set, or -1 if invalid or a field is out of range. RFC 850 two-digit
+ * years 00-69 are 20xx and 70-99 are 19xx; the week day is not checked
+ * against the date. */
 int http_date_parse(const char *s, size_t len, time_t *t);
 
 #endif

@@ -75,8 +75,9 @@ enum http_parse_result {
  * DONE: req is filled; the head is req->head_len bytes and the body (if
  *   any) follows it. The caller reads content_length body bytes.
  * ERROR: *status is 400 (malformed, smuggling-prone: CL+TE, duplicate or
- *   invalid Content-Length, missing Host in 1.1, obs-fold, bare CR, a
- *   control byte), 414 (request line too long), 431 (head too long or too
+ *   invalid Content-Length, missing Host in 1.1, duplicate Host or one with
+ *   bytes outside reg-name/IP-literal/port, obs-fold, bare CR, a control
+ *   byte), 414 (request line too long), 431 (head too long or too
  *   many headers), 501 (Transfer-Encoding, which we do not accept on
  *   requests) or 505 (not HTTP/1.0 or 1.1).
  * Leading empty lines before the request line are skipped (RFC 9112 2.2);
@@ -87,7 +88,8 @@ enum http_parse_result {
  * Policy details: a second Content-Length is 400 even if equal, and so is a
  * list ("1,1"); HTTP-version other than 1.0/1.1 but well-formed ("HTTP/2.0",
  * "HTTP/1.2") is 505; an Expect other than 100-continue is ignored, as is
- * any Expect in HTTP/1.0. *req is meaningful only after DONE; *status is
+ * any Expect in HTTP/1.0. max_headers above HTTP_MAX_HEADERS counts as
+ * HTTP_MAX_HEADERS. *req is meaningful only after DONE; *status is
  * set only on ERROR. */
 enum http_parse_result http_parse_request(const char *p, size_t n,
 					  const struct http_limits *lim,

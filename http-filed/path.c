@@ -99,7 +99,8 @@ static int segment_apply(const char *s, size_t len, char *out, size_t outsz,
 	if (dots == 2) {
 		if (*o == 0)
 			return 400; /* above the root: refused, not clamped */
-		*o = (size_t)((const char *)memrchr(out, '/', *o) - out);
+		while (out[--*o] != '/') /* back to the last segment's '/' */
+			;
 		return 0;
 	}
 	if (outsz < 2 || *o > outsz - 2 || dlen > outsz - 2 - *o)

@@ -74,8 +74,8 @@ static void range_exercise(const char *v, size_t len)
 	static const uint64_t sizes[] = {0, 1, 1000, UINT64_MAX};
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		uint64_t first, count;
-		enum range_result r = range_parse(v, len, sizes[i], &first,
-						  &count);
+		enum range_result r =
+			range_parse(v, len, sizes[i], &first, &count);
 		if (r == RANGE_OK)
 			fuzz_require(count > 0 && first < sizes[i] &&
 				     count <= sizes[i] - first);
@@ -132,8 +132,7 @@ static void request_exercise(const struct http_request *r, const char *p,
 }
 
 /* A prefix must be INCOMPLETE or give exactly the whole input's result. */
-static void prefix_check(const char *p, size_t k,
-			 const struct http_limits *lim,
+static void prefix_check(const char *p, size_t k, const struct http_limits *lim,
 			 enum http_parse_result whole,
 			 const struct http_request *wreq, int wstatus)
 {
@@ -154,8 +153,8 @@ static void parse_with_limits(const char *p, size_t n,
 {
 	static struct http_request req; /* large: keep it off the stack */
 	int status = 0;
-	enum http_parse_result res = http_parse_request(p, n, lim, &req,
-							&status);
+	enum http_parse_result res =
+		http_parse_request(p, n, lim, &req, &status);
 	if (res == HTTP_PARSE_DONE)
 		request_exercise(&req, p, n);
 	else if (res == HTTP_PARSE_ERROR)
