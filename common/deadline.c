@@ -58,6 +58,8 @@ void deadline_remove(struct deadline_list *l, struct deadline_entry *e)
 		l->tail = e->prev;
 	e->prev = e->next = NULL;
 	e->linked = 0;
+	if (!l->head)
+		ev_timer_stop(l->loop, &l->timer); /* nothing left to wait for */
 }
 
 void deadline_touch(struct deadline_list *l, struct deadline_entry *e)

@@ -45,6 +45,7 @@ struct httpd_config {
 	long backend_timeout;
 	const char *cache_control;
 	const char *access_log;
+	int share_port; /* may bind a port another process holds (REUSEPORT) */
 	struct httpd_route routes[HTTPD_MAX_ROUTES];
 	size_t nroutes;
 	/* Set up at start: */

@@ -46,6 +46,9 @@ static const struct opt httpd_options[] = {
 	 "longest wait for a backend, else 504 (120)"},
 	{"access-log", 0, "HTTP_FILED_ACCESS_LOG", OPT_STRING, &C.access_log, 0,
 	 0, NULL, "DEST", "off, stderr, fd:N or a file (stderr)"},
+	{"share-port", 0, "HTTP_FILED_SHARE_PORT", OPT_FLAG, &C.share_port, 0,
+	 0, NULL, NULL,
+	 "share the port with other http-filed instances (SO_REUSEPORT)"},
 	{NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 #undef C

@@ -25,6 +25,27 @@ static int server_nfds;
 static ev_io server_accept_watcher;
 static struct ev_loop *server_loop;
 
+/* A bad address is a configuration error; a busy port may free up. */
+static int server_exit_code(int e)
+{
+	return e == EADDRNOTAVAIL || e == EACCES ? DAEMON_EXIT_USAGE
+						 : DAEMON_EXIT_TEMPORARY;
+}
+
+/* Our workers bind with SO_REUSEPORT, which would also let them share a
+   port with another running http-filed. Unless sharing was asked for, a
+   plain bind first makes sure nobody holds the port. -1 if taken. */
+static int server_port_is_taken(const char *port)
+{
+	int fd = listen_tcp(httpd_config.address, port, 0);
+	if (fd < 0) {
+		log_error("listen on %s:%s: %m", httpd_config.address, port);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int server_setup(int nworkers)
 {
 	if (listen_fd_is_listening(0)) {
@@ -40,14 +61,14 @@ int server_setup(int nworkers)
 	}
 	char port[16];
 	snprintf(port, sizeof port, "%ld", httpd_config.port);
+	if (!httpd_config.share_port && server_port_is_taken(port) < 0)
+		return server_exit_code(errno);
 	for (int i = 0; i < nworkers; i++) {
 		int fd = listen_tcp(httpd_config.address, port, 1);
 		if (fd < 0) {
 			log_error("listen on %s:%s: %m", httpd_config.address,
 				  port);
-			return errno == EADDRNOTAVAIL || errno == EACCES
-				       ? DAEMON_EXIT_USAGE
-				       : DAEMON_EXIT_TEMPORARY;
+			return server_exit_code(errno);
 		}
 		server_fds[i] = fd;
 	}

@@ -178,7 +178,7 @@ static int static_if_range_holds(const struct http_request *req,
 	const char *v = http_header_get(req, "If-Range", &len);
 	if (!v)
 		return 1;
-	if (len && (v[0] == '"' || v[0] == 'W'))
+	if ((len && v[0] == '"') || (len > 1 && v[0] == 'W' && v[1] == '/'))
 		return static_etag_equal(v, len, f->etag, 0);
 	return len == HTTP_DATE_LEN && memcmp(v, f->last_modified, len) == 0;
 }
