@@ -11,10 +11,12 @@
 #include <ev.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "conn.h"
 #include "deadline.h"
+#include "http_date.h"
 #include "http_parse.h"
 
 #define HTTPD_MAX_ROUTES 16
@@ -126,11 +128,41 @@ void clients_stop_idle(void);
 size_t clients_count(void);
 void clients_init(struct ev_loop *loop);
 
+#define STATIC_ETAG_MAX 48
+
+/* A file about to be served: open (fd) or held in the file cache
+   (data). */
+struct static_file {
+	int fd;		  /* -1 when data is set */
+	const char *data; /* the content, when cached */
+	struct stat st;
+	const char *encoding; /* "br", "gzip" or NULL */
+	int has_sibling;      /* a compressed sibling exists */
+	char etag[STATIC_ETAG_MAX];
+	char last_modified[HTTP_DATE_LEN + 1];
+};
+
+#define STATIC_ACCEPT_BR 1u
+#define STATIC_ACCEPT_GZIP 2u
+
 /* static.c: serves GET/HEAD from the document root. Returns 0, or -1 if
    the client was closed. */
 int static_serve(struct client *cl, const struct http_request *req,
 		 const char *path, int ends_with_slash, const char *query,
 		 size_t query_len);
+
+/* The file-name suffix of a precompressed sibling ("" for none). */
+const char *static_suffix_for(const char *encoding);
+
+/* filecache.c: small files kept in memory, checked against the disk with
+   one stat on every use. */
+/* Fills f from the cache if (rel, accepted) is there and the file on disk
+   is unchanged. 0 on a hit, -1 on a miss. f->data stays valid until the
+   next filecache call. */
+int filecache_lookup(const char *rel, unsigned accepted, struct static_file *f);
+/* Keeps f (open, regular) in the cache if it is small enough; on success
+   f->data points at the cached copy. Never fails visibly. */
+void filecache_store(const char *rel, unsigned accepted, struct static_file *f);
 
 /* backend.c */
 int backends_start(struct ev_loop *loop);

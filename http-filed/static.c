@@ -22,17 +22,6 @@
 #include "mime.h"
 #include "range.h"
 
-#define STATIC_ETAG_MAX 48
-
-struct static_file {
-	int fd;
-	struct stat st;
-	const char *encoding; /* "br", "gzip" or NULL */
-	int has_sibling;      /* a compressed sibling exists */
-	char etag[STATIC_ETAG_MAX];
-	char last_modified[HTTP_DATE_LEN + 1];
-};
-
 static int static_open(const char *rel)
 {
 	struct open_how how = {
@@ -80,28 +69,52 @@ static int static_open_sibling(const char *rel, const char *suffix,
 	return fd;
 }
 
-/* Swaps f to a precompressed sibling when the client accepts one. */
-static void static_pick_encoding(struct static_file *f, const char *rel,
-				 const struct http_request *req)
+/* Which encodings the client accepts: STATIC_ACCEPT_* bits. */
+static unsigned static_accepted(const struct http_request *req)
 {
 	size_t len;
 	const char *ae = http_header_get(req, "Accept-Encoding", &len);
-	if (!ae)
-		return;
-	static const struct {
-		const char *token, *suffix;
-	} encodings[] = {{"br", ".br"}, {"gzip", ".gz"}};
-	for (size_t i = 0; i < sizeof encodings / sizeof encodings[0]; i++) {
-		if (!http_list_has_token(ae, len, encodings[i].token))
+	unsigned mask = 0;
+	if (ae && http_list_has_token(ae, len, "br"))
+		mask |= STATIC_ACCEPT_BR;
+	if (ae && http_list_has_token(ae, len, "gzip"))
+		mask |= STATIC_ACCEPT_GZIP;
+	return mask;
+}
+
+static const struct static_encoding {
+	unsigned bit;
+	const char *token, *suffix;
+} static_encodings[] = {
+	{STATIC_ACCEPT_BR, "br", ".br"},
+	{STATIC_ACCEPT_GZIP, "gzip", ".gz"},
+};
+
+const char *static_suffix_for(const char *encoding)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (encoding &&
+		    strcmp(encoding, static_encodings[i].token) == 0)
+			return static_encodings[i].suffix;
+	return "";
+}
+
+/* Swaps f to a precompressed sibling when the client accepts one. */
+static void static_pick_encoding(struct static_file *f, const char *rel,
+				 unsigned accepted)
+{
+	for (size_t i = 0; i < 2 && accepted; i++) {
+		const struct static_encoding *e = &static_encodings[i];
+		if (!(accepted & e->bit))
 			continue;
 		struct stat st;
-		int fd = static_open_sibling(rel, encodings[i].suffix, &st);
+		int fd = static_open_sibling(rel, e->suffix, &st);
 		if (fd < 0)
 			continue;
 		close(f->fd);
 		f->fd = fd;
 		f->st = st;
-		f->encoding = encodings[i].token;
+		f->encoding = e->token;
 		f->has_sibling = 1;
 		return;
 	}
@@ -114,6 +127,30 @@ static void static_validators(struct static_file *f)
 		 (unsigned long long)f->st.st_size, f->encoding ? "-" : "",
 		 f->encoding ? f->encoding : "");
 	http_date_format(f->st.st_mtime, f->last_modified);
+}
+
+static void static_file_close(struct static_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/* Copies [first, first+count) of f into out (zero-filled if the file
+   shrank). 0, or -1 on a short read. */
+static int static_read(const struct static_file *f, char *out, uint64_t first,
+		       uint64_t count)
+{
+	if (f->data) {
+		memcpy(out, f->data + first, (size_t)count);
+		return 0;
+	}
+	ssize_t n = pread(f->fd, out, (size_t)count, (off_t)first);
+	if (n == (ssize_t)count)
+		return 0;
+	memset(out + (n > 0 ? n : 0), 0,
+	       (size_t)count - (n > 0 ? (size_t)n : 0));
+	return -1;
 }
 
 /* Compares entity tags; weak comparison ignores a W/ prefix on either. */
@@ -209,7 +246,7 @@ static int static_send_304(struct client *cl, const struct http_request *req,
 			   struct static_file *f)
 {
 	struct response r;
-	close(f->fd);
+	static_file_close(f);
 	response_begin(&r, req->version_minor, 304);
 	static_common_headers(&r, f);
 	response_end(&r, req->version_minor, cl->keep_alive);
@@ -223,7 +260,7 @@ static int static_send_416(struct client *cl, const struct http_request *req,
 	struct response r;
 	char cr[48];
 	static const char body[] = "416 Range Not Satisfiable\n";
-	close(f->fd);
+	static_file_close(f);
 	snprintf(cr, sizeof cr, "bytes */%llu",
 		 (unsigned long long)f->st.st_size);
 	response_begin(&r, req->version_minor, 416);
@@ -266,18 +303,19 @@ static int static_send_body(struct client *cl, const struct http_request *req,
 	static_finish(cl, req, status, head_only ? 0 : count);
 	char *room = head_only ? NULL : response_body_room(&r, (size_t)count);
 	if (head_only || (room && count <= HTTPD_SMALL_FILE)) {
-		if (!head_only) {
-			ssize_t n =
-				pread(f->fd, room, (size_t)count, (off_t)first);
-			if (n != (ssize_t)count) {
-				log_warn("read %s: short read", path);
-				cl->keep_alive =
-					0; /* the length promised is wrong */
-			}
-			r.len += n > 0 ? (size_t)n : 0;
+		if (!head_only && static_read(f, room, first, count) < 0) {
+			log_warn("read %s: short read", path);
+			cl->keep_alive = 0; /* the length promised is wrong */
 		}
-		close(f->fd);
+		if (!head_only)
+			r.len += (size_t)count;
+		static_file_close(f);
 		return client_send(cl, r.p, r.len);
+	}
+	if (f->data) { /* cached, but too large for the head's buffer */
+		static_file_close(f);
+		return client_send2(cl, r.p, r.len, f->data + first,
+				    (size_t)count);
 	}
 	return client_send_file(cl, r.p, r.len, f->fd, (off_t)first, count);
 }
@@ -327,6 +365,15 @@ static int static_send_ranged(struct client *cl, const struct http_request *req,
 	return static_send_body(cl, req, f, path, 200, first, count);
 }
 
+/* Answers with f: 304, 416, 206 or 200. */
+static int static_respond(struct client *cl, const struct http_request *req,
+			  struct static_file *f, const char *path)
+{
+	if (static_not_modified(req, f))
+		return static_send_304(cl, req, f);
+	return static_send_ranged(cl, req, f, path);
+}
+
 int static_serve(struct client *cl, const struct http_request *req,
 		 const char *path, int ends_with_slash, const char *query,
 		 size_t query_len)
@@ -336,7 +383,12 @@ int static_serve(struct client *cl, const struct http_request *req,
 		 ends_with_slash ? "index.html" : "");
 	if (rel[0] == '\0')
 		strcpy(rel, "index.html");
-	struct static_file f = {.fd = static_open(rel)};
+	unsigned accepted = static_accepted(req);
+	struct static_file f = {.fd = -1};
+	if (filecache_lookup(rel, accepted, &f) == 0)
+		return static_respond(cl, req, &f,
+				      ends_with_slash ? rel : path);
+	f.fd = static_open(rel);
 	if (f.fd < 0)
 		return client_send_error(
 			cl, req, static_status_for_errno(errno, rel), 1);
@@ -348,9 +400,8 @@ int static_serve(struct client *cl, const struct http_request *req,
 						   query_len);
 		return client_send_error(cl, req, 404, 1);
 	}
-	static_pick_encoding(&f, rel, req);
+	static_pick_encoding(&f, rel, accepted);
 	static_validators(&f);
-	if (static_not_modified(req, &f))
-		return static_send_304(cl, req, &f);
-	return static_send_ranged(cl, req, &f, ends_with_slash ? rel : path);
+	filecache_store(rel, accepted, &f);
+	return static_respond(cl, req, &f, ends_with_slash ? rel : path);
 }
