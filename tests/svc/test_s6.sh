@@ -7,6 +7,7 @@
 # 125), and a clean stop of the whole tree.
 . "$(dirname "$0")/../lib.sh"
 need_binaries
+SRC_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 for p in s6-svscan s6-svwait s6-svc s6-svstat s6-svscanctl s6-envdir s6-log; do
 	command -v "$p" >/dev/null || skip_file "$p is not installed"
 done
@@ -15,7 +16,7 @@ make_docroot
 SCAN=$T/scandir
 PORT=$(pick_port)
 mkdir -p "$SCAN"
-cp -R "$SRC_DIR/svc/http-filed" "$SCAN/"
+cp -R "$SRC_TOP/svc/http-filed" "$SCAN/"
 rm -f "$SCAN/http-filed/env/README"
 setenv() { printf '%s\n' "$2" >"$SCAN/http-filed/env/$1"; }
 setenv PATH "$BUILD_DIR/http-filed:/usr/bin:/bin:/usr/sbin:/sbin"
