@@ -53,7 +53,8 @@ assert_eq "served once ready, with the env/ configuration" 200 "$STATUS"
 
 PID1=$(s6-svstat -o pid "$SCAN/http-filed")
 s6-svc -r "$SCAN/http-filed"
-if until_ok 10 test "$(s6-svstat -o pid "$SCAN/http-filed")" != "$PID1" &&
+pid_changed() { [ "$(s6-svstat -o pid "$SCAN/http-filed")" != "$PID1" ]; }
+if until_ok 10 pid_changed &&
 	s6-svwait -U -t 10000 "$SCAN/http-filed"; then
 	ok "s6-svc -r: a new process, ready again"
 else
