@@ -15,7 +15,6 @@ set -u
 TEST_FILE=$(basename "$0" .sh)
 : "${BUILD_DIR:?BUILD_DIR must be set (tests/run BUILD_DIR does it)}"
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$(cd "$BUILD_DIR" && pwd) ;; esac
-SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HTTPD=$BUILD_DIR/http-filed/http-filed
 RAWHTTP=$BUILD_DIR/tests/rawhttp
 BACKEND=$BUILD_DIR/tests/test-backend
@@ -113,24 +112,17 @@ pick_port() {
 	done
 	echo "$p"
 }
-# wait_ready FIFO PID SECONDS: reads the readiness line from FIFO while PID
-# lives; 0 when it came, 1 if PID exited first or the deadline passed.
+# wait_ready FIFO PID SECONDS: reads the readiness newline from FIFO; 0 when
+# it came, 1 if PID closed the FIFO without writing (it exited) or the
+# deadline passed. timeout bounds the open of the FIFO as well as the read.
 wait_ready() {
-	local fd line deadline=$((SECONDS + $3))
-	exec {fd}<>"$1" # read-write: never blocks, whoever is writing
-	while :; do
-		if read -r -t 0.1 -u "$fd" line; then
-			exec {fd}<&-
-			return 0
-		fi
-		if proc_has_exited "$2" || [ $SECONDS -ge $deadline ]; then
-			exec {fd}<&-
-			return 1
-		fi
-	done
+	local n
+	n=$(timeout "$3" head -c 1 "$1" 2>/dev/null | wc -c)
+	[ "$n" = 1 ]
 }
 
-# start_httpd [options...]: starts http-filed on 127.0.0.1:$HTTPD_PORT
+# start_httpd [options...]: starts http-filed on 127.0.0.1:$HTTPD_PORT (a
+# free port, or $HTTPD_WANT_PORT if set)
 # with document root $DOCROOT (default $T/www) and one worker unless the
 # options say otherwise; sets HTTPD_PID, HTTPD_PORT, HTTPD_LOG. Returns 1
 # (and records a failure) if it does not become ready.
@@ -138,8 +130,8 @@ start_httpd() {
 	local try fifo
 	local root=${DOCROOT:-$T/www}
 	for try in 1 2 3 4 5; do
-		HTTPD_PORT=$(pick_port)
-		HTTPD_LOG=$T/http-filed.$HTTPD_PORT.log
+		HTTPD_PORT=${HTTPD_WANT_PORT:-$(pick_port)}
+		HTTPD_LOG=$T/http-filed.$HTTPD_PORT.${#DAEMON_PIDS[@]}.log
 		fifo=$T/ready.$HTTPD_PORT
 		rm -f "$fifo"
 		mkfifo "$fifo"
@@ -154,6 +146,7 @@ start_httpd() {
 		fi
 		rm -f "$fifo"
 		if wait_exit "$HTTPD_PID" 0 && [ "$WAIT_STATUS" = 111 ] &&
+			[ -z "${HTTPD_WANT_PORT:-}" ] &&
 			grep -qi 'in use' "$HTTPD_LOG"; then
 			continue # someone took the port meanwhile: another one
 		fi

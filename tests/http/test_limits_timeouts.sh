@@ -139,6 +139,48 @@ done
 conn_close "$c"
 assert_eq "requests 1.2 s apart keep the connection" 4 "$n"
 fd_check "no descriptor leaked by timed-out connections"
+
+# a client that pipelines 2000 requests for a 300 kB file and never reads:
+# the worker's memory stays bounded and the connection is cut off
+rss() { # the summed resident size of the workers, kB
+	local p n=0 v
+	for p in $(httpd_workers); do
+		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		n=$((n + ${v:-0}))
+	done
+	echo "$n"
+}
+rss0=$(rss)
+conn_open fl
+for i in $(seq 1 2000); do printf 'GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n'; done \
+	>&"$fl" 2>/dev/null &
+writer=$!
+# first see the server take the connection, so its end can be seen
+deadline=$((SECONDS + 5))
+until [ "$(fd_count)" -gt "$FD_BASELINE" ] || [ $SECONDS -ge $deadline ]; do
+	sleep 0.02
+done
+if [ "$(fd_count)" -gt "$FD_BASELINE" ]; then ok "the flooding connection is accepted"
+else fail "the flooding connection is accepted" "no new descriptor in 5 s"; fi
+deadline=$((SECONDS + 20))
+peak=$rss0
+while :; do
+	r=$(rss)
+	[ "$r" -gt "$peak" ] && peak=$r
+	[ "$(fd_count)" -le "$FD_BASELINE" ] && break
+	[ $SECONDS -ge $deadline ] && break
+	sleep 0.1
+done
+if [ "$(fd_count)" -le "$FD_BASELINE" ]; then
+	ok "a client that never reads is cut off"
+else fail "a client that never reads is cut off" "still connected after 20 s"; fi
+if [ $((peak - rss0)) -lt 20000 ]; then
+	ok "a client that never reads: memory bounded (+$((peak - rss0)) kB)"
+else fail "a client that never reads: memory bounded" \
+	"resident size grew by $((peak - rss0)) kB"; fi
+kill "$writer" 2>/dev/null
+wait_exit "$writer" 5
+conn_close "$fl"
 stop_httpd
 
 # ---- connection limit: -c 5 -----------------------------------------------------

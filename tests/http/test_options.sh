@@ -97,6 +97,32 @@ run_httpd "second instance on the same port" -a "$LOOPBACK" -p "$HTTPD_PORT" \
 assert_eq "a second http-filed on a port in use: exit 111" 111 "$RC"
 stop_httpd
 
+# --share-port: two instances on one port, both serving
+start_httpd --share-port || finish
+first_pid=$HTTPD_PID first_log=$HTTPD_LOG
+HTTPD_WANT_PORT=$HTTPD_PORT start_httpd --share-port || finish
+good=0
+for i in $(seq 1 20); do
+	http /index.html
+	[ "$STATUS" = 200 ] && good=$((good + 1))
+done
+assert_eq "--share-port: two instances, 20 requests served" 20 "$good"
+n1=$(grep -c "GET /index.html" "$first_log")
+n2=$(grep -c "GET /index.html" "$HTTPD_LOG")
+if [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ]; then
+	ok "--share-port: both instances served some ($n1 + $n2)"
+else fail "--share-port: both instances served some" "$n1 and $n2"; fi
+run_httpd "third instance without --share-port" -a "$LOOPBACK" \
+	-p "$HTTPD_PORT" -r "$T/www" -w 1
+assert_eq "a port shared by two, asked for without --share-port: exit 111" \
+	111 "$RC"
+stop_httpd
+HTTPD_PID=$first_pid
+http /index.html
+assert_eq "--share-port: the first instance serves alone after the second stops" \
+	200 "$STATUS"
+stop_httpd
+
 # the environment sets options, the command line wins
 HTTP_FILED_CACHE_CONTROL='max-age=60' start_httpd || finish
 http /index.html
