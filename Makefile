@@ -34,6 +34,10 @@ HTTPD_SRC  := $(filter-out http-filed/main.c,$(wildcard http-filed/*.c))
 HTTPD_OBJ  := $(HTTPD_SRC:%.c=$(B)/%.o)
 HTTPD_BIN  := $(B)/http-filed/http-filed
 
+XMPPD_SRC  := $(filter-out xmpp-routerd/main.c,$(wildcard xmpp-routerd/*.c))
+XMPPD_OBJ  := $(XMPPD_SRC:%.c=$(B)/%.o)
+LDLIBS_XMPP := -lexpat -lsqlite3 -lidn -lssl -lcrypto
+
 TEST_TOOLS := $(B)/tests/test-backend $(B)/tests/rawhttp $(B)/tests/idleconns
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 UNIT_BIN   := $(B)/tests/unit-tests
@@ -51,7 +55,8 @@ BINS := $(HTTPD_BIN)
 all: $(BINS) $(TEST_TOOLS) $(UNIT_BIN) $(REPLAY_BIN)
 
 # ---- dependencies: Debian packages, installed only when missing --------
-DEB_BUILD := gcc make pkg-config libev-dev check libsubunit-dev
+DEB_BUILD := gcc make pkg-config libev-dev check libsubunit-dev \
+             libexpat1-dev libsqlite3-dev libidn11-dev libssl-dev
 DEB_RUN   := s6 execline curl
 DEB_FUZZ  := clang libclang-rt-14-dev
 DEB_BENCH := nginx-light wrk apache2-utils
@@ -65,25 +70,26 @@ deps-bench:
 # ---- objects ------------------------------------------------------------
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -Ihttp-filed -Itests/fuzz -Itests/unit -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Ihttp-filed -Ixmpp-routerd -Itests/fuzz \
+	  -Itests/unit -c -o $@ $<
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
 $(HTTPD_BIN): $(B)/http-filed/main.o $(HTTPD_OBJ) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat
 
 $(B)/tests/%: $(B)/tests/%.o $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat
 
-$(UNIT_BIN): $(UNIT_SRC:%.c=$(B)/%.o) $(HTTPD_OBJ) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(CHECK_LIBS)
+$(UNIT_BIN): $(UNIT_SRC:%.c=$(B)/%.o) $(HTTPD_OBJ) $(XMPPD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(LDLIBS_XMPP) $(CHECK_LIBS)
 
 $(REPLAY_BIN): $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/targets.o \
                $(FUZZ_NAMES:%=$(B)/tests/fuzz/fuzz_%.o) \
                $(HTTPD_OBJ) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -111,7 +117,7 @@ fuzz: deps-fuzz
 	  echo "fuzz: building $$t"; \
 	  clang $(WARNFLAGS) $(FUZZ_CFLAGS) $(CPPFLAGS) -DFUZZING -Ihttp-filed -Itests/fuzz \
 	    -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
-	    $(HTTPD_SRC) $(COMMON_SRC) $(LDLIBS_EV); \
+	    $(HTTPD_SRC) $(COMMON_SRC) $(LDLIBS_EV) -lexpat; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  echo "fuzz: running $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \

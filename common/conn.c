@@ -223,6 +223,11 @@ int conn_sendfile(struct conn *c, int file_fd, off_t offset, uint64_t count)
 	return conn_after_queue(c);
 }
 
+int conn_read_now(struct conn *c)
+{
+	return conn_do_read(c);
+}
+
 void conn_pause(struct conn *c)
 {
 	c->paused = 1;

@@ -83,6 +83,10 @@ int conn_is_flushed(const struct conn *c);
    unconsumed input to on_read again; it returns -1 if on_read closed. */
 void conn_pause(struct conn *c);
 int conn_resume(struct conn *c);
+/* Reads now, without waiting for readiness (a freshly accepted socket
+   often has its first request already). 0, or -1 if a callback closed the
+   connection. */
+int conn_read_now(struct conn *c);
 /* Closes the descriptor and frees the queues; safe to call twice. */
 void conn_close(struct conn *c);
 

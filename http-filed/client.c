@@ -9,6 +9,8 @@
  * limit is passed), so a client sending one byte at a time costs a scan of
  * the new bytes only. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +109,18 @@ void client_close(struct client *cl)
 		backends_stop();
 }
 
+/* A connection kept alive gets TCP_NODELAY, so that a small response
+   written while the previous one is unacknowledged is not held back by
+   Nagle's algorithm; one that closes after its response never needs it. */
+static void client_set_nodelay(struct client *cl)
+{
+	int one = 1;
+	if (!cl->is_tcp || cl->nodelay)
+		return;
+	setsockopt(cl->conn.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	cl->nodelay = 1;
+}
+
 /* The response has been handed to the connection. */
 static int client_sent(struct client *cl)
 {
@@ -120,6 +134,7 @@ static int client_sent(struct client *cl)
 		return -1;
 	}
 	client_set_state(cl, CLIENT_IDLE);
+	client_set_nodelay(cl);
 	if (cl->conn.paused)
 		return conn_resume(&cl->conn);
 	return 0;
@@ -359,6 +374,7 @@ static int client_on_drain(struct conn *c)
 		return -1;
 	}
 	client_set_state(cl, CLIENT_IDLE);
+	client_set_nodelay(cl);
 	return conn_resume(c);
 }
 
@@ -377,7 +393,7 @@ static const struct conn_ops client_conn_ops = {
 	.on_close = client_on_close,
 };
 
-void client_start(struct ev_loop *loop, int fd, const char *peer)
+void client_start(struct ev_loop *loop, int fd, const char *peer, int is_tcp)
 {
 	struct client *cl = calloc(1, sizeof *cl);
 	if (!cl) {
@@ -396,7 +412,9 @@ void client_start(struct ev_loop *loop, int fd, const char *peer)
 		clients_head->prev = cl;
 	clients_head = cl;
 	clients_n++;
+	cl->is_tcp = is_tcp != 0;
 	client_set_state(cl, CLIENT_IDLE);
+	conn_read_now(&cl->conn); /* the request has often arrived already */
 }
 
 void clients_stop_idle(void)

@@ -96,13 +96,15 @@ struct client {
 	unsigned close_after : 1;
 	unsigned sent_continue : 1;
 	unsigned head_seen : 1; /* the head's end has arrived */
+	unsigned is_tcp : 1;
+	unsigned nodelay : 1; /* TCP_NODELAY set (once kept alive) */
 	uint32_t scanned;	/* head bytes already searched for its end */
 	struct backend_request *pending;
 	char peer[HTTPD_PEER_MAX];
 };
 
 /* client.c */
-void client_start(struct ev_loop *loop, int fd, const char *peer);
+void client_start(struct ev_loop *loop, int fd, const char *peer, int is_tcp);
 /* Sends a response head and body built by the caller; then the client
    goes on with its next request or closes. 0, or -1 if it was closed. */
 int client_send(struct client *cl, const char *data, size_t len);

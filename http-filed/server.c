@@ -110,13 +110,9 @@ static void server_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			server_refuse(fd);
 			continue;
 		}
-		int one = 1;
-		if (ss.ss_family != AF_UNIX)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-				   sizeof one);
 		char peer[HTTPD_PEER_MAX];
 		sockaddr_format(&ss, len, peer, sizeof peer);
-		client_start(loop, fd, peer);
+		client_start(loop, fd, peer, ss.ss_family != AF_UNIX);
 	}
 }
 

@@ -14,5 +14,10 @@ Suite *path_suite(void);
 Suite *range_suite(void);
 Suite *mime_suite(void);
 Suite *http_date_suite(void);
+Suite *jid_suite(void);
+Suite *xml_suite(void);
+Suite *xml_stream_suite(void);
+Suite *scram_suite(void);
+Suite *store_suite(void);
 
 #endif
