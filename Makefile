@@ -37,14 +37,21 @@ HTTPD_BIN  := $(B)/http-filed/http-filed
 XMPPD_SRC  := $(filter-out xmpp-routerd/main.c,$(wildcard xmpp-routerd/*.c))
 XMPPD_OBJ  := $(XMPPD_SRC:%.c=$(B)/%.o)
 LDLIBS_XMPP := -lexpat -lsqlite3 -lidn -lssl -lcrypto
+XMPPD_BIN  := $(B)/xmpp-routerd/xmpp-routerd
+CTL_BIN    := $(B)/bin/parleyctl
+XMPP_SEND_BIN := $(B)/bin/xmpp-send
+# parleyctl works on xmpp-routerd's store: it links those files alone.
+CTL_OBJ    := $(addprefix $(B)/xmpp-routerd/,store.o store_sqlite.o scram.o \
+              base64.o jid.o)
 
-TEST_TOOLS := $(B)/tests/test-backend $(B)/tests/rawhttp $(B)/tests/idleconns
+TEST_TOOLS := $(B)/tests/test-backend $(B)/tests/rawhttp $(B)/tests/idleconns \
+              $(B)/tests/xmpp-client
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 UNIT_BIN   := $(B)/tests/unit-tests
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(B)/tests/fuzz-replay
 
-BINS := $(HTTPD_BIN)
+BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN)
 
 .PHONY: all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
         check-integration asan fuzz bench bench-http run install \
@@ -56,7 +63,8 @@ all: $(BINS) $(TEST_TOOLS) $(UNIT_BIN) $(REPLAY_BIN)
 
 # ---- dependencies: Debian packages, installed only when missing --------
 DEB_BUILD := gcc make pkg-config libev-dev check libsubunit-dev \
-             libexpat1-dev libsqlite3-dev libidn11-dev libssl-dev
+             libexpat1-dev libsqlite3-dev libidn11-dev libssl-dev \
+             libstrophe-dev
 DEB_RUN   := s6 execline curl
 DEB_FUZZ  := clang libclang-rt-14-dev
 DEB_BENCH := nginx-light wrk apache2-utils
@@ -79,6 +87,18 @@ $(LIBCOMMON): $(COMMON_OBJ)
 
 $(HTTPD_BIN): $(B)/http-filed/main.o $(HTTPD_OBJ) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat
+
+$(XMPPD_BIN): $(B)/xmpp-routerd/main.o $(XMPPD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(LDLIBS_XMPP)
+
+$(CTL_BIN): $(B)/bin/parleyctl.o $(CTL_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_XMPP)
+
+$(XMPP_SEND_BIN): $(B)/bin/xmpp-send.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lstrophe
+
+$(B)/tests/xmpp-client: $(B)/tests/xmpp-client.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lstrophe
 
 $(B)/tests/%: $(B)/tests/%.o $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat

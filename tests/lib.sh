@@ -18,10 +18,13 @@ case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$(cd "$BUILD_DIR" && pwd) ;; esac
 HTTPD=$BUILD_DIR/http-filed/http-filed
 RAWHTTP=$BUILD_DIR/tests/rawhttp
 BACKEND=$BUILD_DIR/tests/test-backend
+XMPPD=$BUILD_DIR/xmpp-routerd/xmpp-routerd
+XMPP_CLIENT=$BUILD_DIR/tests/xmpp-client
+PARLEYCTL=$BUILD_DIR/bin/parleyctl
 LOOPBACK=127.0.0.1
 
 # The daemons read their options from the environment too: keep ours out.
-for _v in ${!HTTP_FILED_@}; do unset "$_v"; done
+for _v in ${!HTTP_FILED_@} ${!XMPP_ROUTERD_@}; do unset "$_v"; done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/parley-$TEST_FILE.XXXXXX")
 PASSED=0
@@ -29,6 +32,10 @@ FAILED=0
 SKIPPED=0
 DAEMON_PIDS=()  # every daemon started, for cleanup
 DAEMON_LOGS=()  # every daemon log, for the sanitizer scan
+XMPPD_PID=
+XMPPD_PORT=
+XMPPD_LOG=
+XMPPD_DB=
 HTTPD_PID=
 HTTPD_PORT=
 HTTPD_LOG=
@@ -173,6 +180,56 @@ stop_daemon() {
 	fi
 	assert_eq "$1 exits 0 on SIGTERM" 0 "$WAIT_STATUS"
 }
+# start_xmppd [options...]: starts xmpp-routerd for domain localhost on
+# 127.0.0.1:$XMPPD_PORT with the store $XMPPD_DB (default $T/xmpp.db) and a
+# short SASL failure delay; sets XMPPD_PID, XMPPD_PORT, XMPPD_LOG.
+start_xmppd() {
+	local fifo try
+	XMPPD_DB=${XMPPD_DB:-$T/xmpp.db}
+	for try in 1 2 3 4 5; do
+		XMPPD_PORT=$(pick_port)
+		XMPPD_LOG=$T/xmpp-routerd.$XMPPD_PORT.log
+		fifo=$T/ready.x$XMPPD_PORT
+		rm -f "$fifo"
+		mkfifo "$fifo"
+		"$XMPPD" -a "$LOOPBACK" -p "$XMPPD_PORT" --db "$XMPPD_DB" \
+			--auth-failure-delay 50 -d 3 "$@" </dev/null \
+			>>"$XMPPD_LOG" 2>&1 3>"$fifo" &
+		XMPPD_PID=$!
+		DAEMON_PIDS+=("$XMPPD_PID")
+		DAEMON_LOGS+=("$XMPPD_LOG")
+		if wait_ready "$fifo" "$XMPPD_PID" 10; then
+			rm -f "$fifo"
+			return 0
+		fi
+		rm -f "$fifo"
+		if wait_exit "$XMPPD_PID" 0 && [ "$WAIT_STATUS" = 111 ]; then
+			continue
+		fi
+		kill -KILL "$XMPPD_PID" 2>/dev/null
+		fail "start_xmppd" "xmpp-routerd did not become ready; log:
+$(tail -n 20 "$XMPPD_LOG")"
+		XMPPD_PID=
+		return 1
+	done
+	XMPPD_PID=
+	return 1
+}
+stop_xmppd() {
+	stop_daemon xmpp-routerd "$XMPPD_PID"
+	XMPPD_PID=
+}
+# add_user NAME PASSWORD: creates an account in $XMPPD_DB.
+add_user() { "$PARLEYCTL" --db "$XMPPD_DB" user add "$1" "$2" 2>>"$T/parleyctl.log"; }
+# xclient JID PASSWORD [options]: xmpp-client against our xmpp-routerd,
+# reading its commands from stdin.
+xclient() {
+	local jid=$1 pw=$2
+	shift 2
+	"$XMPP_CLIENT" -H "$LOOPBACK" -P "$XMPPD_PORT" --tls disable -t 5000 \
+		"$@" "$jid" "$pw"
+}
+
 stop_httpd() {
 	stop_daemon http-filed "$HTTPD_PID"
 	HTTPD_PID=
@@ -364,6 +421,7 @@ trap 'fail "$TEST_FILE" "interrupted"; exit 1' INT TERM
 # logs, prints the file's summary and exits non-zero if anything failed.
 finish() {
 	[ -n "$HTTPD_PID" ] && stop_httpd
+	[ -n "$XMPPD_PID" ] && stop_xmppd
 	[ -n "$BACKEND_PID" ] && stop_backend
 	scan_logs
 	echo "$TEST_FILE: $PASSED passed, $FAILED failed, $SKIPPED skipped"
@@ -429,3 +487,54 @@ conn_closed() {
 }
 # now_ms: a monotonic-enough clock in milliseconds for elapsed times.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ---- interactive XMPP clients ----------------------------------------------
+# client_start NAME JID PASSWORD [options]: runs xmpp-client in the
+# background, its commands written with client_cmd NAME ..., its output in
+# $T/NAME.out. Returns 1 if it did not log in (see client_wait).
+client_start() {
+	local name=$1 jid=$2 pw=$3 fd
+	shift 3
+	rm -f "$T/$name.in"
+	mkfifo "$T/$name.in"
+	xclient "$jid" "$pw" "$@" <"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
+	eval "CLIENT_PID_$name=$!"
+	exec {fd}>"$T/$name.in"
+	eval "CLIENT_FD_$name=$fd"
+	client_wait "$name" '^(connected|error)' 10000 >/dev/null
+	grep -q '^connected' "$T/$name.out"
+}
+client_cmd() {
+	local name=$1 fd
+	shift
+	eval "fd=\$CLIENT_FD_$name"
+	printf '%s\n' "$*" >&"$fd"
+}
+# client_wait NAME REGEX [TIMEOUT_MS]: polls NAME's output until a line
+# matches; prints the line. 1 on timeout or if the client exited first.
+client_wait() {
+	local name=$1 re=$2 ms=${3:-5000} pid deadline
+	eval "pid=\$CLIENT_PID_$name"
+	deadline=$(($(now_ms) + ms))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		if grep -Em 1 -- "$re" "$T/$name.out" 2>/dev/null; then
+			return 0
+		fi
+		proc_has_exited "$pid" && {
+			grep -Em 1 -- "$re" "$T/$name.out" 2>/dev/null
+			return $?
+		}
+		sleep 0.05 # polling a file another process writes
+	done
+	return 1
+}
+# client_stop NAME: asks for a clean disconnect and closes its stdin (other
+# clients started later hold the FIFO open too), waits for its exit;
+# WAIT_STATUS holds the exit code.
+client_stop() {
+	local name=$1 fd pid
+	eval "fd=\$CLIENT_FD_$name; pid=\$CLIENT_PID_$name"
+	proc_has_exited "$pid" || printf 'disconnect\n' >&"$fd" 2>/dev/null
+	exec {fd}>&-
+	wait_exit "$pid" 10 || kill -KILL "$pid" 2>/dev/null
+}

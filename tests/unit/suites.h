@@ -19,5 +19,6 @@ Suite *xml_suite(void);
 Suite *xml_stream_suite(void);
 Suite *scram_suite(void);
 Suite *store_suite(void);
+Suite *tls_suite(void);
 
 #endif

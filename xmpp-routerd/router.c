@@ -1,0 +1,376 @@
+/* router.c: delivers the stanzas of bound clients (RFC 6121 8).
+ *
+ * The server stamps 'from' with the sender's full JID, so a client can
+ * never speak as another address. A stanza to another domain gets
+ * <remote-server-not-found/> (there is no server-to-server link yet). For a
+ * local user: to a full JID that is bound, straight to that session;
+ * otherwise messages go to the available resources of highest
+ * non-negative priority (headlines to all of them), or are stored offline
+ * (XEP-0160) and delivered with a <delay/> at the next available presence.
+ * Presence without 'to' is broadcast to the user's other resources and to
+ * the contacts subscribed to it; IQs to the server or to a bare JID are
+ * answered by iq_server.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iq_server.h"
+#include "log.h"
+#include "xmppd.h"
+
+#define ROUTER_ERROR_LIMIT (64 * 1024)
+
+static int router_is_local(const struct jid *j)
+{
+	return j->domain_len == strlen(xmppd_config.domain) &&
+	       memcmp(j->full + j->domain_off, xmppd_config.domain,
+		      j->domain_len) == 0;
+}
+
+/* The localpart of j as a string (empty if none). */
+static void router_user_of(const struct jid *j, char *out)
+{
+	memcpy(out, j->full, j->local_len);
+	out[j->local_len] = '\0';
+}
+
+static const char *router_type(const struct xml_node *st, const char *dflt)
+{
+	const char *t = xml_node_attr(st, "type");
+	return t ? t : dflt;
+}
+
+void router_bounce(struct session *s, const struct xml_node *st,
+		   const char *type, const char *condition)
+{
+	const char *stype = xml_node_attr(st, "type");
+	if (stype && strcmp(stype, "error") == 0)
+		return; /* never answer an error with an error */
+	const char *id = xml_node_attr(st, "id");
+	const char *to = xml_node_attr(st, "to");
+	struct buf b;
+	buf_init(&b, ROUTER_ERROR_LIMIT);
+	buf_printf(&b, "<%s type='error' to='", st->name);
+	xml_escape_attr(&b, s->jid.full, strlen(s->jid.full));
+	buf_append_str(&b, "' from='");
+	const char *from = to ? to : xmppd_config.domain;
+	xml_escape_attr(&b, from, strlen(from));
+	if (id) {
+		buf_append_str(&b, "' id='");
+		xml_escape_attr(&b, id, strlen(id));
+	}
+	buf_printf(&b, "'><error type='%s'><%s xmlns='%s'/></error></%s>", type,
+		   condition, NS_STANZA_ERRORS, st->name);
+	xstream_send_stanza(s->xs, buf_head(&b), b.len);
+	buf_free(&b);
+}
+
+static void router_send(struct session *dst, const struct xml_node *st)
+{
+	if (xstream_send_node(dst->xs, st) < 0)
+		log_debug("%s: delivery failed", dst->jid.full);
+}
+
+/* The highest priority among available non-negative resources, or -1. */
+static int router_top_priority(struct session *list)
+{
+	int top = -1;
+	for (struct session *r = list; r; r = r->next_of_user)
+		if (r->available && r->priority >= 0 && r->priority > top)
+			top = r->priority;
+	return top;
+}
+
+/* Stores a message for an offline user, with a XEP-0203 delay. 0, or -1
+   if it could not be stored (the sender gets an error). */
+static int router_store_offline(const char *user, struct xml_node *st)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct xml_node *d = xml_node_add_child(st, "urn:xmpp:delay", "delay");
+	if (!d || xml_node_set_attr(d, "from", xmppd_config.domain) < 0 ||
+	    xml_node_set_attr(d, "stamp", stamp) < 0)
+		return -1;
+	struct buf b;
+	buf_init(&b, (size_t)xmppd_config.max_stanza * 2);
+	int rc = xml_serialize(&b, st, NS_CLIENT);
+	if (rc == 0)
+		rc = store_offline_push(xmppd_config.store, user, buf_head(&b),
+					(size_t)xmppd_config.offline_max) == 0
+			     ? 0
+			     : -1;
+	buf_free(&b);
+	return rc;
+}
+
+/* A message to a local user's bare JID (or an unbound full JID). */
+static void router_message_to_user(struct session *s, struct xml_node *st,
+				   const char *user)
+{
+	const char *type = router_type(st, "normal");
+	if (strcmp(type, "error") == 0)
+		return;
+	if (strcmp(type, "groupchat") == 0) {
+		router_bounce(s, st, "cancel", "service-unavailable");
+		return;
+	}
+	struct session *list = session_find_user(user);
+	int top = router_top_priority(list);
+	int delivered = 0;
+	for (struct session *r = list; r && top >= 0; r = r->next_of_user) {
+		if (!r->available || r->priority < 0)
+			continue;
+		if (strcmp(type, "headline") != 0 && r->priority != top)
+			continue;
+		router_send(r, st);
+		delivered = 1;
+	}
+	if (delivered || strcmp(type, "headline") == 0)
+		return;
+	if (store_user_exists(xmppd_config.store, user) != 0) {
+		router_bounce(s, st, "cancel", "service-unavailable");
+		return;
+	}
+	if (!xml_node_child(st, NULL, "body"))
+		return; /* chat states and the like are not worth storing */
+	if (router_store_offline(user, st) < 0)
+		router_bounce(s, st, "wait", "resource-constraint");
+}
+
+static void router_message(struct session *s, struct xml_node *st,
+			   const struct jid *to)
+{
+	char user[JID_PART_MAX + 1];
+	router_user_of(to, user);
+	if (!to->local_len) {
+		router_bounce(s, st, "cancel", "service-unavailable");
+		return;
+	}
+	char sender[2 * JID_PART_MAX + 2];
+	jid_bare(&s->jid, sender);
+	if (store_block_has(xmppd_config.store, user, sender) == 0) {
+		router_bounce(s, st, "cancel", "service-unavailable");
+		return;
+	}
+	struct session *dst = jid_has_resource(to) ? session_find_full(to) : NULL;
+	if (dst) {
+		router_send(dst, st);
+		return;
+	}
+	router_message_to_user(s, st, user);
+}
+
+static void router_iq(struct session *s, struct xml_node *st,
+		      const struct jid *to)
+{
+	const char *type = router_type(st, "");
+	int request = strcmp(type, "get") == 0 || strcmp(type, "set") == 0;
+	if (jid_has_resource(to)) {
+		struct session *dst = session_find_full(to);
+		if (dst)
+			router_send(dst, st);
+		else if (request)
+			router_bounce(s, st, "cancel", "service-unavailable");
+		xml_arena_free(st->arena);
+		return;
+	}
+	char user[JID_PART_MAX + 1];
+	router_user_of(to, user);
+	if (!to->local_len || strcmp(user, s->xs->user) == 0) {
+		iq_server_handle(s, st); /* takes the tree */
+		return;
+	}
+	iq_server_handle_for_user(s, st, user); /* takes the tree */
+}
+
+/* Calls fn for every available session that should see s's broadcast
+   presence: the user's other resources, then the sessions of contacts
+   with a 'from' or 'both' subscription. */
+static void router_presence_audience(struct session *s,
+				     void (*fn)(struct session *to, void *ctx),
+				     void *ctx)
+{
+	for (struct session *r = session_find_user(s->xs->user); r;
+	     r = r->next_of_user)
+		if (r != s && r->available)
+			fn(r, ctx);
+	struct store_roster roster;
+	if (store_roster_get(xmppd_config.store, s->xs->user, &roster) != 0)
+		return;
+	for (size_t i = 0; i < roster.n; i++) {
+		struct store_roster_item *it = &roster.items[i];
+		struct jid cj;
+		if (!(it->sub & STORE_SUB_FROM) ||
+		    jid_parse(&cj, it->jid, strlen(it->jid)) < 0)
+			continue;
+		if (router_is_local(&cj) && cj.local_len) {
+			char cu[JID_PART_MAX + 1];
+			router_user_of(&cj, cu);
+			for (struct session *r = session_find_user(cu); r;
+			     r = r->next_of_user)
+				if (r->available)
+					fn(r, ctx);
+		}
+		jid_free(&cj);
+	}
+	store_roster_free(&roster);
+}
+
+static void router_send_text(struct session *to, void *ctx)
+{
+	const char *xml = ctx;
+	xstream_send_stanza(to->xs, xml, strlen(xml));
+}
+
+/* Sends the current presence of every available resource of the user's
+   'to'/'both' contacts to s (the answer to the implicit probe). */
+static void router_probe_contacts(struct session *s)
+{
+	struct store_roster roster;
+	if (store_roster_get(xmppd_config.store, s->xs->user, &roster) != 0)
+		return;
+	for (size_t i = 0; i < roster.n; i++) {
+		struct jid cj;
+		if (!(roster.items[i].sub & STORE_SUB_TO) ||
+		    jid_parse(&cj, roster.items[i].jid,
+			      strlen(roster.items[i].jid)) < 0)
+			continue;
+		if (router_is_local(&cj) && cj.local_len) {
+			char cu[JID_PART_MAX + 1];
+			router_user_of(&cj, cu);
+			for (struct session *r = session_find_user(cu); r;
+			     r = r->next_of_user)
+				if (r->available && r->presence)
+					xstream_send_stanza(s->xs, r->presence,
+							    strlen(r->presence));
+		}
+		jid_free(&cj);
+	}
+	store_roster_free(&roster);
+}
+
+static int router_offline_one(const struct store_offline *m, void *ctx)
+{
+	struct session *s = ctx;
+	return xstream_send_stanza(s->xs, m->stanza, strlen(m->stanza));
+}
+
+static int router_priority_of(const struct xml_node *st)
+{
+	struct xml_node *p = xml_node_child(st, NULL, "priority");
+	const char *t = p ? xml_node_text(p) : NULL;
+	long v = t ? strtol(t, NULL, 10) : 0;
+	return v < -128 ? -128 : v > 127 ? 127 : (int)v;
+}
+
+/* Presence without 'to': available, or unavailable. */
+static void router_presence_broadcast(struct session *s, struct xml_node *st)
+{
+	const char *type = router_type(st, "available");
+	struct buf b;
+	buf_init(&b, (size_t)xmppd_config.max_stanza * 2);
+	if (xml_serialize(&b, st, NS_CLIENT) < 0 || buf_append(&b, "", 1) < 0) {
+		buf_free(&b);
+		return;
+	}
+	if (strcmp(type, "unavailable") == 0) {
+		router_presence_audience(s, router_send_text, buf_head(&b));
+		s->available = 0;
+		free(s->presence);
+		s->presence = NULL;
+	} else if (strcmp(type, "available") == 0) {
+		int initial = !s->available;
+		free(s->presence);
+		s->presence = strdup(buf_head(&b));
+		s->available = s->presence != NULL;
+		s->priority = router_priority_of(st);
+		router_presence_audience(s, router_send_text, buf_head(&b));
+		if (initial)
+			router_probe_contacts(s);
+		if (initial && s->priority >= 0)
+			store_offline_pop(xmppd_config.store, s->xs->user,
+					  router_offline_one, s);
+	}
+	buf_free(&b);
+}
+
+/* Directed presence (available or unavailable) to a local contact. */
+static void router_presence_directed(struct session *s, struct xml_node *st,
+				     const struct jid *to)
+{
+	const char *type = router_type(st, "available");
+	if (strcmp(type, "available") != 0 && strcmp(type, "unavailable") != 0) {
+		/* Subscription requests (RFC 6121 3) are not handled yet. */
+		router_bounce(s, st, "cancel", "feature-not-implemented");
+		return;
+	}
+	if (jid_has_resource(to)) {
+		struct session *dst = session_find_full(to);
+		if (dst)
+			router_send(dst, st);
+		return;
+	}
+	char user[JID_PART_MAX + 1];
+	router_user_of(to, user);
+	for (struct session *r = session_find_user(user); r; r = r->next_of_user)
+		if (r->available)
+			router_send(r, st);
+}
+
+void router_session_ended(struct session *s)
+{
+	if (!s->available || !s->xs || !s->xs->user)
+		return;
+	struct buf b;
+	buf_init(&b, 4096);
+	buf_append_str(&b, "<presence type='unavailable' from='");
+	xml_escape_attr(&b, s->jid.full, strlen(s->jid.full));
+	buf_append_str(&b, "'/>");
+	buf_append(&b, "", 1);
+	s->available = 0;
+	router_presence_audience(s, router_send_text, buf_head(&b));
+	buf_free(&b);
+}
+
+int router_from_client(struct session *s, struct xml_node *st)
+{
+	struct xstream *xs = s->xs;
+	if (xml_node_set_attr(st, "from", s->jid.full) < 0) {
+		xml_arena_free(st->arena);
+		return 0;
+	}
+	const char *to = xml_node_attr(st, "to");
+	struct jid tj = {0};
+	if (to && jid_parse(&tj, to, strlen(to)) < 0) {
+		router_bounce(s, st, "modify", "jid-malformed");
+		xml_arena_free(st->arena);
+		return 0;
+	}
+	if (to && !router_is_local(&tj)) {
+		router_bounce(s, st, "cancel", "remote-server-not-found");
+	} else if (strcmp(st->name, "iq") == 0) {
+		if (!to)
+			iq_server_handle(s, st);
+		else
+			router_iq(s, st, &tj);
+		jid_free(&tj);
+		return xs->state == XS_CLOSING ? -1 : 0; /* st was taken */
+	} else if (strcmp(st->name, "message") == 0) {
+		if (to)
+			router_message(s, st, &tj);
+		else
+			router_message_to_user(s, st, xs->user);
+	} else if (!to) {
+		router_presence_broadcast(s, st);
+	} else {
+		router_presence_directed(s, st, &tj);
+	}
+	if (to)
+		jid_free(&tj);
+	xml_arena_free(st->arena);
+	return xs->state == XS_CLOSING ? -1 : 0;
+}
