@@ -55,7 +55,7 @@ BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN)
 
 .PHONY: all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
         check-integration asan fuzz bench bench-http run install \
-        install-http-filed install-common clean
+        install-http-filed install-xmpp-routerd install-tools clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -65,7 +65,7 @@ all: $(BINS) $(TEST_TOOLS) $(UNIT_BIN) $(REPLAY_BIN)
 DEB_BUILD := gcc make pkg-config libev-dev check libsubunit-dev \
              libexpat1-dev libsqlite3-dev libidn11-dev libssl-dev \
              libstrophe-dev
-DEB_RUN   := s6 execline curl
+DEB_RUN   := s6 execline curl openssl
 DEB_FUZZ  := clang libclang-rt-14-dev
 DEB_BENCH := nginx-light wrk apache2-utils
 deps:
@@ -161,7 +161,25 @@ MAN8DIR = $(DESTDIR)$(PREFIX)/share/man/man8
 SVCDIR  = $(DESTDIR)$(PREFIX)/share/parley/svc
 WWWDIR  = $(DESTDIR)$(PREFIX)/share/parley/www
 
-install: install-http-filed
+install: install-http-filed install-xmpp-routerd install-tools
+
+install-xmpp-routerd: $(XMPPD_BIN)
+	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/xmpp-routerd/log \
+	  $(SVCDIR)/xmpp-routerd/env $(DESTDIR)$(PREFIX)/share/parley
+	install -m 755 $(XMPPD_BIN) $(SBINDIR)/xmpp-routerd
+	install -m 755 xmpp-routerd/make-cert $(DESTDIR)$(PREFIX)/share/parley/make-cert
+	install -m 644 xmpp-routerd/xmpp-routerd.8 $(MAN8DIR)/xmpp-routerd.8
+	install -m 755 svc/xmpp-routerd/run $(SVCDIR)/xmpp-routerd/run
+	install -m 755 svc/xmpp-routerd/finish $(SVCDIR)/xmpp-routerd/finish
+	install -m 644 svc/xmpp-routerd/notification-fd $(SVCDIR)/xmpp-routerd/notification-fd
+	install -m 755 svc/xmpp-routerd/log/run $(SVCDIR)/xmpp-routerd/log/run
+
+install-tools: $(CTL_BIN) $(XMPP_SEND_BIN)
+	install -d $(BINDIR) $(SBINDIR) $(MAN8DIR) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(CTL_BIN) $(SBINDIR)/parleyctl
+	install -m 755 $(XMPP_SEND_BIN) $(BINDIR)/xmpp-send
+	install -m 644 bin/parleyctl.8 $(MAN8DIR)/parleyctl.8
+	install -m 644 bin/xmpp-send.1 $(DESTDIR)$(PREFIX)/share/man/man1/xmpp-send.1
 
 install-http-filed: $(HTTPD_BIN)
 	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/http-filed/log $(WWWDIR)

@@ -29,11 +29,11 @@
 #define NS_BLOCKING "urn:xmpp:blocking"
 #define NS_REGISTER "jabber:iq:register"
 
-#define IQ_TREE_LIMIT (16 * 1024)      /* arena of a small reply payload */
-#define IQ_TREE_OUT_LIMIT (64 * 1024)  /* that payload, serialised */
-#define IQ_LIST_LIMIT XMPPD_OUT_LIMIT  /* a blocklist, serialised */
-#define IQ_HEAD_EXTRA 64               /* '<iq type=...' without values */
-#define IQ_ESCAPE_FACTOR 6             /* "'" becomes "&apos;" */
+#define IQ_TREE_LIMIT (16 * 1024)     /* arena of a small reply payload */
+#define IQ_TREE_OUT_LIMIT (64 * 1024) /* that payload, serialised */
+#define IQ_LIST_LIMIT XMPPD_OUT_LIMIT /* a blocklist, serialised */
+#define IQ_HEAD_EXTRA 64	      /* '<iq type=...' without values */
+#define IQ_ESCAPE_FACTOR 6	      /* "'" becomes "&apos;" */
 #define IQ_ITEM_MAX (IQ_ESCAPE_FACTOR * JID_FULL_MAX + 32) /* <item jid/> */
 
 #define IQ_ALL_TARGETS (IQ_TO_SERVER | IQ_TO_SELF | IQ_TO_OTHER)
@@ -113,8 +113,7 @@ int iq_server_reply_begin(const struct iq_request *rq, struct buf *out,
 	return 0;
 }
 
-void iq_server_reply_end(const struct iq_request *rq, struct buf *out,
-			 int err)
+void iq_server_reply_end(const struct iq_request *rq, struct buf *out, int err)
 {
 	if (!err && buf_append_str(out, "</iq>") < 0)
 		err = errno;
@@ -206,9 +205,9 @@ static struct xml_node *iq_add_text_child(struct xml_node *parent,
 }
 
 /* Replies with the tree built by fill into a new element ns:name. */
-static void iq_reply_tree(struct iq_request *rq, const char *ns,
-			  const char *name,
-			  int (*fill)(struct iq_request *rq, struct xml_node *n))
+static void
+iq_reply_tree(struct iq_request *rq, const char *ns, const char *name,
+	      int (*fill)(struct iq_request *rq, struct xml_node *n))
 {
 	struct xml_arena *a = xml_arena_new(IQ_TREE_LIMIT);
 	struct xml_node *n = a ? xml_node_new(a, ns, name) : NULL;
@@ -619,7 +618,8 @@ static void iq_unblock(struct iq_request *rq)
 	iq_block_change(rq, 0);
 }
 
-/* ---- dispatch ------------------------------------------------------------- */
+/* ---- dispatch -------------------------------------------------------------
+ */
 
 static const struct iq_handler {
 	const char *type; /* "get" or "set" */
@@ -650,7 +650,8 @@ static const struct iq_handler *iq_handler_find(const char *type,
 	for (size_t i = 0; i < sizeof iq_handlers / sizeof iq_handlers[0];
 	     i++) {
 		const struct iq_handler *h = &iq_handlers[i];
-		if (strcmp(h->type, type) == 0 && xml_node_is(p, h->ns, h->name))
+		if (strcmp(h->type, type) == 0 &&
+		    xml_node_is(p, h->ns, h->name))
 			return h;
 	}
 	return NULL;

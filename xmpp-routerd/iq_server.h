@@ -69,8 +69,7 @@ int iq_server_reply_begin(const struct iq_request *rq, struct buf *out,
 /* Closes the <iq/> in out and sends it, or, if err is not 0 (what went
    wrong while appending), sends the error for it (iq_server_fail). Frees
    out either way. */
-void iq_server_reply_end(const struct iq_request *rq, struct buf *out,
-			 int err);
+void iq_server_reply_end(const struct iq_request *rq, struct buf *out, int err);
 /* Sends <iq type='set'/> with the serialised payload (in the jabber:client
    scope) to every session of user, or only to those that requested the
    roster if interested_only. Each gets a fresh id. */

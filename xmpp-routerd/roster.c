@@ -31,14 +31,14 @@ static const char *const roster_sub_names[] = {
 	[STORE_SUB_BOTH] = "both",
 };
 
-static const struct roster_error roster_bad_request = {"modify",
-						       "bad-request"};
+static const struct roster_error roster_bad_request = {"modify", "bad-request"};
 static const struct roster_error roster_not_acceptable = {"modify",
 							  "not-acceptable"};
 static const struct roster_error roster_no_memory = {"wait",
 						     "resource-constraint"};
 
-/* ---- writing items -------------------------------------------------------- */
+/* ---- writing items --------------------------------------------------------
+ */
 
 static int roster_write_attr(struct buf *out, const char *name,
 			     const char *value)
@@ -73,8 +73,8 @@ int roster_item_write(struct buf *out, const struct store_roster_item *it,
 		return -1;
 	for (size_t i = 0; i < it->ngroups; i++)
 		if (buf_append_str(out, "<group>") < 0 ||
-		    xml_escape_text(out, it->groups[i],
-				    strlen(it->groups[i])) < 0 ||
+		    xml_escape_text(out, it->groups[i], strlen(it->groups[i])) <
+			    0 ||
 		    buf_append_str(out, "</group>") < 0)
 			return -1;
 	return buf_append_str(out, "</item>");
@@ -121,7 +121,8 @@ int roster_push(const char *user, const struct store_roster_item *item,
 	return 0;
 }
 
-/* ---- get -------------------------------------------------------------------- */
+/* ---- get --------------------------------------------------------------------
+ */
 
 void roster_handle_get(struct iq_request *rq)
 {
@@ -149,7 +150,8 @@ void roster_handle_get(struct iq_request *rq)
 	store_roster_free(&r);
 }
 
-/* ---- set -------------------------------------------------------------------- */
+/* ---- set --------------------------------------------------------------------
+ */
 
 /* The only <item/> of query, or NULL if there are other elements or none. */
 static const struct xml_node *roster_only_item(const struct xml_node *query)
@@ -180,8 +182,8 @@ static const struct roster_error *roster_text(const struct xml_node *el,
 	return *out ? NULL : &roster_no_memory;
 }
 
-static const struct roster_error *roster_parse_groups(
-	const struct xml_node *item, struct roster_update *out)
+static const struct roster_error *
+roster_parse_groups(const struct xml_node *item, struct roster_update *out)
 {
 	for (const struct xml_node *c = item->first_child; c; c = c->next) {
 		if (!xml_node_is(c, NS_ROSTER, "group"))
@@ -200,8 +202,8 @@ static const struct roster_error *roster_parse_groups(
 	return NULL;
 }
 
-static const struct roster_error *roster_parse_name(
-	const struct xml_node *item, struct roster_update *out)
+static const struct roster_error *roster_parse_name(const struct xml_node *item,
+						    struct roster_update *out)
 {
 	const char *name = xml_node_attr(item, "name");
 	if (!name || !*name)
@@ -241,8 +243,8 @@ const struct roster_error *roster_update_parse(const struct xml_node *query,
 static void roster_remove(struct iq_request *rq, struct roster_update *up)
 {
 	int64_t version;
-	int rc = store_roster_remove(xmppd_config.store, rq->user,
-				     up->jid.full, &version);
+	int rc = store_roster_remove(xmppd_config.store, rq->user, up->jid.full,
+				     &version);
 	if (rc == 1) {
 		iq_server_error(rq, "cancel", "item-not-found");
 		return;

@@ -17,7 +17,8 @@
 #include "suites.h"
 #include "xmppd.h"
 
-/* ---- pure helpers --------------------------------------------------------- */
+/* ---- pure helpers ---------------------------------------------------------
+ */
 
 START_TEST(test_time_utc)
 {
@@ -39,7 +40,7 @@ START_TEST(test_time_tzo)
 		long off;
 		const char *tzo;
 	} cases[] = {
-		{0, "+00:00"},	   {-21600, "-06:00"}, {19800, "+05:30"},
+		{0, "+00:00"},	    {-21600, "-06:00"}, {19800, "+05:30"},
 		{-12600, "-03:30"}, {50400, "+14:00"},	{-43200, "-12:00"},
 		{3599, "+00:59"},
 	};
@@ -92,14 +93,15 @@ START_TEST(test_roster_item_write)
 		.groups = groups,
 		.ngroups = 2,
 	};
-	t_check_item(&it, 0,
-		     "<item jid='romeo@example.net' name='R&apos;o&quot;meo' "
-		     "subscription='both' ask='subscribe'><group>Friends</group>"
-		     "<group>a&lt;b&amp;c</group></item>");
+	t_check_item(
+		&it, 0,
+		"<item jid='romeo@example.net' name='R&apos;o&quot;meo' "
+		"subscription='both' ask='subscribe'><group>Friends</group>"
+		"<group>a&lt;b&amp;c</group></item>");
 	t_check_item(&it, 1,
 		     "<item jid='romeo@example.net' subscription='remove'/>");
-	struct store_roster_item plain = {.jid = "x@y", .sub = STORE_SUB_TO,
-					  .ask = STORE_ASK_IN};
+	struct store_roster_item plain = {
+		.jid = "x@y", .sub = STORE_SUB_TO, .ask = STORE_ASK_IN};
 	t_check_item(&plain, 0, "<item jid='x@y' subscription='to'/>");
 	plain.sub = STORE_SUB_FROM;
 	t_check_item(&plain, 0, "<item jid='x@y' subscription='from'/>");
@@ -116,7 +118,8 @@ START_TEST(test_roster_item_write)
 }
 END_TEST
 
-/* ---- parsing stanzas from text -------------------------------------------- */
+/* ---- parsing stanzas from text --------------------------------------------
+ */
 
 static struct xml_node *t_parsed;
 
@@ -155,10 +158,10 @@ static struct xml_node *t_parse(const char *text)
 	struct xml_stream_limits lim = {1024 * 1024, 64};
 	struct xml_stream *p = xml_stream_new(&lim, &ops, NULL);
 	ck_assert_ptr_nonnull(p);
-	static const char header[] =
-		"<stream:stream xmlns='jabber:client' "
-		"xmlns:stream='http://etherx.jabber.org/streams' to='localhost' "
-		"version='1.0'>";
+	static const char header[] = "<stream:stream xmlns='jabber:client' "
+				     "xmlns:stream='http://etherx.jabber.org/"
+				     "streams' to='localhost' "
+				     "version='1.0'>";
 	t_parsed = NULL;
 	ck_assert_int_eq(xml_stream_feed(p, header, strlen(header)), 0);
 	ck_assert_int_eq(xml_stream_feed(p, text, strlen(text)), 0);
@@ -167,7 +170,8 @@ static struct xml_node *t_parse(const char *text)
 	return t_parsed;
 }
 
-/* ---- roster set parsing ----------------------------------------------------- */
+/* ---- roster set parsing -----------------------------------------------------
+ */
 
 struct t_update_case {
 	const char *query; /* inside <iq type='set'> */
@@ -211,9 +215,8 @@ static const struct t_update_case t_update_cases[] = {
 	 NULL},
 };
 
-static const struct roster_error *t_update(const char *query,
-					   struct roster_update *up,
-					   struct xml_node **iq)
+static const struct roster_error *
+t_update(const char *query, struct roster_update *up, struct xml_node **iq)
 {
 	struct buf b;
 	buf_init(&b, 1024 * 1024);
@@ -319,7 +322,8 @@ START_TEST(test_roster_update_limits)
 }
 END_TEST
 
-/* ---- handlers end to end ---------------------------------------------------- */
+/* ---- handlers end to end ----------------------------------------------------
+ */
 
 struct t_client {
 	struct xstream xs;
@@ -365,9 +369,8 @@ static void t_setup(void)
 	ck_assert_ptr_nonnull(xmppd_config.store);
 	xmppd_config.domain = "localhost";
 	xmppd_config.registration = 0;
-	ck_assert_int_eq(store_user_create(xmppd_config.store, "alice", NULL,
-					   NULL),
-			 0);
+	ck_assert_int_eq(
+		store_user_create(xmppd_config.store, "alice", NULL, NULL), 0);
 	ck_assert_int_eq(
 		store_user_create(xmppd_config.store, "bob", NULL, NULL), 0);
 	t_client_bind(&t_a, "a");
@@ -395,7 +398,8 @@ static const char *t_out(struct t_client *c)
 {
 	static char text[1024 * 1024];
 	size_t n = c->out.len < sizeof text - 1 ? c->out.len : sizeof text - 1;
-	memcpy(text, buf_head(&c->out), n);
+	if (n)
+		memcpy(text, buf_head(&c->out), n);
 	text[n] = '\0';
 	buf_reset(&c->out);
 	return text;
@@ -414,11 +418,11 @@ static const char *t_iq_for(const char *user, const char *text)
 	return t_out(&t_a);
 }
 
-#define T_HAS(hay, needle)                                                   \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, "%s\nlacks %s", (hay), \
+#define T_HAS(hay, needle)                                                     \
+	ck_assert_msg(strstr((hay), (needle)) != NULL, "%s\nlacks %s", (hay),  \
 		      (needle))
-#define T_LACKS(hay, needle)                                                 \
-	ck_assert_msg(strstr((hay), (needle)) == NULL, "%s\nhas %s", (hay),  \
+#define T_LACKS(hay, needle)                                                   \
+	ck_assert_msg(strstr((hay), (needle)) == NULL, "%s\nhas %s", (hay),    \
 		      (needle))
 
 START_TEST(test_ping_and_errors)
@@ -427,10 +431,11 @@ START_TEST(test_ping_and_errors)
 			      "<ping xmlns='urn:xmpp:ping'/></iq>"),
 			 "<iq type='result' id='p1' to='alice@localhost/a' "
 			 "from='localhost'></iq>");
-	ck_assert_str_eq(t_iq("<iq type='get' id='p&amp;2' to='alice@localhost'>"
-			      "<ping xmlns='urn:xmpp:ping'/></iq>"),
-			 "<iq type='result' id='p&amp;2' to='alice@localhost/a' "
-			 "from='alice@localhost'></iq>");
+	ck_assert_str_eq(
+		t_iq("<iq type='get' id='p&amp;2' to='alice@localhost'>"
+		     "<ping xmlns='urn:xmpp:ping'/></iq>"),
+		"<iq type='result' id='p&amp;2' to='alice@localhost/a' "
+		"from='alice@localhost'></iq>");
 	const char *r = t_iq("<iq type='get' id='u'><foo xmlns='urn:x'/></iq>");
 	T_HAS(r, "type='error'");
 	T_HAS(r, "<service-unavailable");
@@ -558,10 +563,9 @@ START_TEST(test_vcard_too_large)
 {
 	struct buf b;
 	buf_init(&b, 2 * STORE_MAX_XML);
-	ck_assert_int_eq(
-		buf_append_str(&b, "<iq type='set' id='big'><vCard "
-				   "xmlns='vcard-temp'><DESC>"),
-		0);
+	ck_assert_int_eq(buf_append_str(&b, "<iq type='set' id='big'><vCard "
+					    "xmlns='vcard-temp'><DESC>"),
+			 0);
 	for (size_t i = 0; i < STORE_MAX_XML; i++)
 		ck_assert_int_eq(buf_append(&b, "x", 1), 0);
 	ck_assert_int_eq(buf_append(&b, "</DESC></vCard></iq>", 21), 0);
@@ -585,8 +589,9 @@ START_TEST(test_private)
 	T_HAS(r, "type='result'");
 	r = t_iq("<iq type='get' id='g'><query xmlns='jabber:iq:private'>"
 		 "<exodus xmlns='exodus:prefs'/></query></iq>");
-	T_HAS(r, "<query xmlns='jabber:iq:private'><exodus xmlns='exodus:"
-		 "prefs'><defaultnick>Hamlet&lt;</defaultnick></exodus></query>");
+	T_HAS(r,
+	      "<query xmlns='jabber:iq:private'><exodus xmlns='exodus:"
+	      "prefs'><defaultnick>Hamlet&lt;</defaultnick></exodus></query>");
 	r = t_iq("<iq type='set' id='s'><query xmlns='jabber:iq:private'>"
 		 "<x xmlns='jabber:client'/></query></iq>");
 	T_HAS(r, "<not-acceptable");
@@ -685,9 +690,8 @@ START_TEST(test_roster)
 			 0);
 	it.sub = STORE_SUB_BOTH;
 	it.ask = STORE_ASK_OUT;
-	ck_assert_int_eq(store_roster_put(xmppd_config.store, "alice", &it,
-					  NULL),
-			 0);
+	ck_assert_int_eq(
+		store_roster_put(xmppd_config.store, "alice", &it, NULL), 0);
 	store_roster_item_free(&it);
 	r = t_iq("<iq type='set' id='s2'><query xmlns='jabber:iq:roster'>"
 		 "<item jid='romeo@example.net' subscription='none'/></query>"
@@ -726,9 +730,9 @@ Suite *iq_server_suite(void)
 	tcase_add_test(tc, test_time_tzo);
 	tcase_add_test(tc, test_private_reserved);
 	tcase_add_test(tc, test_roster_item_write);
-	tcase_add_loop_test(tc, test_roster_update_cases, 0,
-			    (int)(sizeof t_update_cases /
-				  sizeof t_update_cases[0]));
+	tcase_add_loop_test(
+		tc, test_roster_update_cases, 0,
+		(int)(sizeof t_update_cases / sizeof t_update_cases[0]));
 	tcase_add_test(tc, test_roster_update_fields);
 	tcase_add_test(tc, test_roster_update_limits);
 	suite_add_tcase(s, tc);
