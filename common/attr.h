@@ -26,6 +26,11 @@ enum attr_key {
 	ATTR_BODY = 6,    /* both: the whole body */
 	ATTR_STATUS = 7,  /* response: u32 status code */
 	ATTR_PREFIX = 8,  /* request: the route prefix that matched */
+	/* Keys of FRAME_STREAM_OPEN and FRAME_STREAM_CLOSE: */
+	ATTR_TRANSPORT = 9,  /* open: "bosh", "poll" */
+	ATTR_SECURE = 10,    /* open: u32, 1 if the client's HTTP was TLS or
+				loopback (PLAIN may be offered) */
+	ATTR_CONDITION = 11, /* close: why, e.g. "remote-connection-failed" */
 };
 
 /* Appends one attribute; 0, or -1 with errno (ENOBUFS if out is full). */

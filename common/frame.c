@@ -31,6 +31,10 @@ static const struct frame_type_desc frame_types[] = {
 	{FRAME_HTTP_REQUEST, "HTTP_REQUEST"},
 	{FRAME_HTTP_RESPONSE, "HTTP_RESPONSE"},
 	{FRAME_HTTP_ABORT, "HTTP_ABORT"},
+	{FRAME_STREAM_OPEN, "STREAM_OPEN"},
+	{FRAME_STREAM_DATA, "STREAM_DATA"},
+	{FRAME_STREAM_RESTART, "STREAM_RESTART"},
+	{FRAME_STREAM_CLOSE, "STREAM_CLOSE"},
 };
 
 static const struct frame_type_desc *frame_type_find(uint16_t type)

@@ -21,7 +21,7 @@
 #define FRAME_MAX_PAYLOAD (4u * 1024 * 1024)
 /* Major version: must match on both ends. Minor: informational. */
 #define FRAME_VERSION_MAJOR 1
-#define FRAME_VERSION_MINOR 0
+#define FRAME_VERSION_MINOR 1
 
 /* Type numbers are never reused; see PROTOCOL.md for each payload. */
 enum frame_type {
@@ -32,7 +32,12 @@ enum frame_type {
 	FRAME_HTTP_REQUEST = 16, /* http-filed -> backend, attributes */
 	FRAME_HTTP_RESPONSE = 17,/* backend -> http-filed, attributes */
 	FRAME_HTTP_ABORT = 18,   /* http-filed -> backend: client went away */
-	/* 32..47 reserved for virtual XMPP streams (gateway <-> router) */
+	/* Virtual XMPP streams between a gateway and the router (1.1): */
+	FRAME_STREAM_OPEN = 32,    /* gateway -> router: a new client stream */
+	FRAME_STREAM_DATA = 33,    /* both: XML bytes of the stream */
+	FRAME_STREAM_RESTART = 34, /* gateway -> router: the client restarts */
+	FRAME_STREAM_CLOSE = 35,   /* both: the stream is over */
+	/* 36..47 reserved for virtual streams */
 	/* 64..79 reserved for control requests (CLI <-> daemon) */
 };
 

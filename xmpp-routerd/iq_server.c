@@ -218,7 +218,7 @@ iq_reply_tree(struct iq_request *rq, const char *ns, const char *name,
 	xml_arena_free(a);
 }
 
-/* ---- disco (XEP-0030) -------------------------------------------------- */
+/* ---- disco (XEP-0030) ---------------------------------------------------- */
 
 static const struct {
 	const char *var;
@@ -283,7 +283,7 @@ static void iq_disco_items(struct iq_request *rq)
 		iq_reply_tree(rq, NS_DISCO_ITEMS, "query", NULL);
 }
 
-/* ---- ping (XEP-0199), version (XEP-0092), time (XEP-0202) -------------- */
+/* ---- ping (XEP-0199), version (XEP-0092), time (XEP-0202) ---------------- */
 
 static void iq_ping(struct iq_request *rq)
 {
@@ -355,7 +355,7 @@ static void iq_time(struct iq_request *rq)
 	iq_reply_tree(rq, NS_TIME, "time", iq_fill_time);
 }
 
-/* ---- vCard (XEP-0054) -------------------------------------------------- */
+/* ---- vCard (XEP-0054) ---------------------------------------------------- */
 
 static void iq_vcard_get(struct iq_request *rq)
 {
@@ -386,7 +386,7 @@ static void iq_vcard_set(struct iq_request *rq)
 	buf_free(&b);
 }
 
-/* ---- private XML storage (XEP-0049) ------------------------------------ */
+/* ---- private XML storage (XEP-0049) -------------------------------------- */
 
 static const char *const iq_private_reserved[] = {
 	NS_CLIENT,
@@ -478,7 +478,7 @@ static void iq_private_set(struct iq_request *rq)
 	buf_free(&b);
 }
 
-/* ---- blocking (XEP-0191) ----------------------------------------------- */
+/* ---- blocking (XEP-0191) ------------------------------------------------- */
 
 static int iq_write_block_item(struct buf *out, const char *jid)
 {
@@ -618,8 +618,7 @@ static void iq_unblock(struct iq_request *rq)
 	iq_block_change(rq, 0);
 }
 
-/* ---- dispatch -------------------------------------------------------------
- */
+/* ---- dispatch ------------------------------------------------------------ */
 
 static const struct iq_handler {
 	const char *type; /* "get" or "set" */

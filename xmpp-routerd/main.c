@@ -14,6 +14,9 @@ static const struct opt xmppd_options[] = {
 	 "PORT", "client port (5222)"},
 	{"db", 0, "XMPP_ROUTERD_DB", OPT_STRING, &C.db_path, 0, 0, NULL, "FILE",
 	 "the SQLite store (./xmpp-routerd.db)"},
+	{"gateway-socket", 0, "XMPP_ROUTERD_GATEWAY_SOCKET", OPT_STRING,
+	 &C.gateway_socket, 0, 0, NULL, "PATH",
+	 "unix socket for the BOSH and polling gateways (none)"},
 	{"tls-cert", 0, "XMPP_ROUTERD_TLS_CERT", OPT_STRING, &C.tls_cert, 0, 0,
 	 NULL, "FILE", "TLS certificate (PEM); none: no STARTTLS"},
 	{"tls-key", 0, "XMPP_ROUTERD_TLS_KEY", OPT_STRING, &C.tls_key, 0, 0,
@@ -48,7 +51,20 @@ static const struct opt xmppd_options[] = {
 static int xmppd_setup(int nworkers)
 {
 	(void)nworkers;
-	return c2s_setup();
+	int rc = c2s_setup();
+	return rc ? rc : gateway_setup();
+}
+
+static int xmppd_start(struct ev_loop *loop, int index)
+{
+	gateway_start(loop);
+	return c2s_start(loop, index);
+}
+
+static void xmppd_stop(struct ev_loop *loop)
+{
+	gateway_stop(loop);
+	c2s_stop(loop);
 }
 
 static const struct daemon_desc xmppd_daemon = {
@@ -60,8 +76,8 @@ static const struct daemon_desc xmppd_daemon = {
 	.configure = xmppd_configure,
 	.setup = xmppd_setup,
 	.workers = NULL,
-	.worker_start = c2s_start,
-	.worker_stop = c2s_stop,
+	.worker_start = xmppd_start,
+	.worker_stop = xmppd_stop,
 	.worker_reload = NULL,
 };
 

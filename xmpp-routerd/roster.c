@@ -37,8 +37,7 @@ static const struct roster_error roster_not_acceptable = {"modify",
 static const struct roster_error roster_no_memory = {"wait",
 						     "resource-constraint"};
 
-/* ---- writing items --------------------------------------------------------
- */
+/* ---- writing items ------------------------------------------------------- */
 
 static int roster_write_attr(struct buf *out, const char *name,
 			     const char *value)
@@ -121,8 +120,7 @@ int roster_push(const char *user, const struct store_roster_item *item,
 	return 0;
 }
 
-/* ---- get --------------------------------------------------------------------
- */
+/* ---- get ----------------------------------------------------------------- */
 
 void roster_handle_get(struct iq_request *rq)
 {
@@ -150,8 +148,7 @@ void roster_handle_get(struct iq_request *rq)
 	store_roster_free(&r);
 }
 
-/* ---- set --------------------------------------------------------------------
- */
+/* ---- set ----------------------------------------------------------------- */
 
 /* The only <item/> of query, or NULL if there are other elements or none. */
 static const struct xml_node *roster_only_item(const struct xml_node *query)

@@ -41,6 +41,7 @@ struct xmppd_config {
 	const char *address;
 	long port;
 	const char *db_path;
+	const char *gateway_socket; /* unix socket for boshd/pollgw, or NULL */
 	const char *tls_cert, *tls_key;
 	int allow_plaintext; /* SASL without TLS off loopback */
 	int registration;    /* XEP-0077 in-band registration */
@@ -184,6 +185,12 @@ void router_session_ended(struct session *s);
 /* Answers an IQ addressed to the server (to == NULL or the domain) or to
    the sender's own bare JID. */
 void iq_server_handle(struct session *s, struct xml_node *iq);
+
+/* ---- gateway.c: virtual streams of boshd and pollgw ---------------------- */
+
+int gateway_setup(void);
+void gateway_start(struct ev_loop *loop);
+void gateway_stop(struct ev_loop *loop);
 
 /* ---- c2s.c: the TCP client listener -------------------------------------- */
 

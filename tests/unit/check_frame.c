@@ -202,7 +202,7 @@ END_TEST
 
 START_TEST(test_reject_unknown_type)
 {
-	static const uint16_t bad[] = {0, 5, 15, 19, 32, 47, 64, 79, 0xffff};
+	static const uint16_t bad[] = {0, 5, 15, 19, 36, 47, 64, 79, 0xffff};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		const char *why;
 		ck_assert_int_eq(decode_header(0, bad[i], 0, 100, &why),
@@ -321,8 +321,8 @@ START_TEST(test_hello_round_trip)
 			 FRAME_OK);
 	ck_assert_uint_eq(h.type, FRAME_HELLO);
 	ck_assert_uint_eq(h.channel, 0);
-	ck_assert_uint_eq(h.length, strlen("parley 1.0 test-backend"));
-	ck_assert_mem_eq(payload, "parley 1.0 test-backend", h.length);
+	ck_assert_uint_eq(h.length, strlen("parley 1.1 test-backend"));
+	ck_assert_mem_eq(payload, "parley 1.1 test-backend", h.length);
 	char role[33];
 	ck_assert_int_eq(
 		frame_hello_check(payload, h.length, role, sizeof role, &why),

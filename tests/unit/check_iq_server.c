@@ -17,8 +17,8 @@
 #include "suites.h"
 #include "xmppd.h"
 
-/* ---- pure helpers ---------------------------------------------------------
- */
+
+/* ---- pure helpers -------------------------------------------------------- */
 
 START_TEST(test_time_utc)
 {
@@ -118,8 +118,7 @@ START_TEST(test_roster_item_write)
 }
 END_TEST
 
-/* ---- parsing stanzas from text --------------------------------------------
- */
+/* ---- parsing stanzas from text ------------------------------------------- */
 
 static struct xml_node *t_parsed;
 
@@ -170,8 +169,7 @@ static struct xml_node *t_parse(const char *text)
 	return t_parsed;
 }
 
-/* ---- roster set parsing -----------------------------------------------------
- */
+/* ---- roster set parsing -------------------------------------------------- */
 
 struct t_update_case {
 	const char *query; /* inside <iq type='set'> */
@@ -322,8 +320,7 @@ START_TEST(test_roster_update_limits)
 }
 END_TEST
 
-/* ---- handlers end to end ----------------------------------------------------
- */
+/* ---- handlers end to end ------------------------------------------------- */
 
 struct t_client {
 	struct xstream xs;

@@ -20,5 +20,6 @@ Suite *xml_stream_suite(void);
 Suite *scram_suite(void);
 Suite *store_suite(void);
 Suite *tls_suite(void);
+Suite *iq_server_suite(void);
 
 #endif

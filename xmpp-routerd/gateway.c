@@ -1,0 +1,323 @@
+/* gateway.c: the unix socket where boshd and pollgw carry their clients'
+ * XMPP streams (common/PROTOCOL.md, section 9).
+ *
+ * Each gateway connection (struct gateway) multiplexes virtual streams,
+ * one per channel (struct vstream). A virtual stream is a struct xstream
+ * like a TCP client's, with a transport that sends STREAM_DATA frames, so
+ * SASL, binding, routing and limits are the same code. When a gateway
+ * disconnects, all its streams end and their users go offline. Streams
+ * closed from inside another stream's processing are freed from an
+ * ev_prepare watcher, never in the middle of someone else's work. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "daemon.h"
+#include "fconn.h"
+#include "listen.h"
+#include "log.h"
+#include "xmppd.h"
+
+#define GATEWAY_BUCKETS 1024
+#define GATEWAY_MAX_STREAMS 100000 /* per gateway connection */
+#define GATEWAY_NAME_MAX 48
+
+struct gateway;
+
+struct vstream {
+	struct xstream xs;
+	struct gateway *gw;
+	uint32_t channel;
+	struct vstream *next;	   /* in its bucket */
+	struct vstream *reap_next; /* on the reap list */
+	unsigned closing : 1;
+	unsigned on_reap : 1;
+};
+
+struct gateway {
+	struct fconn f; /* first member */
+	struct gateway *prev, *next;
+	struct vstream *buckets[GATEWAY_BUCKETS];
+	size_t nstreams;
+	char name[GATEWAY_NAME_MAX];
+};
+
+static int gateway_fd = -1;
+static ev_io gateway_watcher;
+static struct ev_loop *gateway_loop;
+static struct gateway *gateways;
+static struct vstream *gateway_reap_list;
+static ev_prepare gateway_reaper;
+
+static const char gateway_header[] =
+	"<stream:stream xmlns='jabber:client' "
+	"xmlns:stream='http://etherx.jabber.org/streams' version='1.0' to='";
+
+static struct vstream **gateway_slot(struct gateway *gw, uint32_t channel)
+{
+	struct vstream **p = &gw->buckets[channel % GATEWAY_BUCKETS];
+	while (*p && (*p)->channel != channel)
+		p = &(*p)->next;
+	return p;
+}
+
+/* Ends a stream now: its session ends; the struct is freed. */
+static void vstream_free(struct vstream *v)
+{
+	if (v->on_reap) {
+		struct vstream **p = &gateway_reap_list;
+		while (*p && *p != v)
+			p = &(*p)->reap_next;
+		if (*p)
+			*p = v->reap_next;
+	}
+	struct vstream **slot = gateway_slot(v->gw, v->channel);
+	if (*slot == v)
+		*slot = v->next;
+	v->gw->nstreams--;
+	xstream_gone(&v->xs);
+	free(v);
+}
+
+static int vstream_send(struct xstream *xs, const char *data, size_t len)
+{
+	struct vstream *v = xs->owner;
+	if (!v->gw->f.conn.closed && fconn_send(&v->gw->f, FRAME_STREAM_DATA,
+						v->channel, data, len) == 0)
+		return 0;
+	return -1;
+}
+
+static void vstream_close(struct xstream *xs)
+{
+	struct vstream *v = xs->owner;
+	if (v->closing)
+		return;
+	v->closing = 1;
+	if (!v->gw->f.conn.closed)
+		fconn_send(&v->gw->f, FRAME_STREAM_CLOSE, v->channel, NULL, 0);
+	v->on_reap = 1;
+	v->reap_next = gateway_reap_list;
+	gateway_reap_list = v;
+	ev_prepare_start(gateway_loop, &gateway_reaper);
+}
+
+static const struct xstream_transport vstream_bosh = {
+	.name = "bosh", .send = vstream_send, .close = vstream_close};
+static const struct xstream_transport vstream_poll = {
+	.name = "poll", .send = vstream_send, .close = vstream_close};
+
+static void gateway_reap(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)revents;
+	while (gateway_reap_list)
+		vstream_free(gateway_reap_list);
+	ev_prepare_stop(loop, w);
+}
+
+/* Feeds the stream the header a client would have sent. */
+static void vstream_begin(struct vstream *v)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	buf_append_str(&b, gateway_header);
+	xml_escape_attr(&b, xmppd_config.domain, strlen(xmppd_config.domain));
+	buf_append_str(&b, "'>");
+	xstream_feed(&v->xs, buf_head(&b), b.len);
+	buf_free(&b);
+}
+
+static int gateway_open(struct gateway *gw, uint32_t channel,
+			const unsigned char *payload, size_t len)
+{
+	char peer[XMPPD_PEER_MAX] = "?";
+	const struct xstream_transport *t = &vstream_bosh;
+	uint32_t secure = 0;
+	struct attr_iter it;
+	struct attr a;
+	int rc;
+	attr_iter_init(&it, payload, len);
+	while ((rc = attr_next(&it, &a)) == 1) {
+		if (a.key == ATTR_PEER && a.len < sizeof peer) {
+			memcpy(peer, a.value, a.len);
+			peer[a.len] = '\0';
+		} else if (a.key == ATTR_TRANSPORT && a.len == 4 &&
+			   memcmp(a.value, "poll", 4) == 0) {
+			t = &vstream_poll;
+		} else if (a.key == ATTR_SECURE) {
+			attr_get_u32(&a, &secure);
+		}
+	}
+	if (rc < 0 || channel == 0 || *gateway_slot(gw, channel) ||
+	    gw->nstreams >= GATEWAY_MAX_STREAMS) {
+		log_warn("%s: bad STREAM_OPEN on channel %u", gw->name,
+			 channel);
+		return -1;
+	}
+	struct vstream *v = calloc(1, sizeof *v);
+	if (!v || xstream_init(&v->xs, t, v, peer, secure != 0, 0) < 0) {
+		free(v);
+		fconn_send(&gw->f, FRAME_STREAM_CLOSE, channel, NULL, 0);
+		return 0;
+	}
+	v->gw = gw;
+	v->channel = channel;
+	*gateway_slot(gw, channel) = v;
+	gw->nstreams++;
+	vstream_begin(v);
+	return 0;
+}
+
+static void gateway_on_stream_frame(struct gateway *gw,
+				    const struct frame_header *h,
+				    const unsigned char *payload)
+{
+	struct vstream *v = *gateway_slot(gw, h->channel);
+	if (!v || v->closing)
+		return; /* a stream that just ended: drop */
+	switch (h->type) {
+	case FRAME_STREAM_DATA:
+		xstream_feed(&v->xs, (const char *)payload, h->length);
+		break;
+	case FRAME_STREAM_RESTART:
+		if (v->xs.state != XS_HEADER) {
+			xstream_fail(&v->xs, "not-authorized",
+				     "unexpected restart");
+			break;
+		}
+		vstream_begin(v);
+		break;
+	case FRAME_STREAM_CLOSE:
+		log_debug("%s: stream %u closed by the gateway", gw->name,
+			  h->channel);
+		v->closing = 1;
+		vstream_free(v);
+		break;
+	}
+}
+
+static void gateway_free(struct gateway *gw)
+{
+	for (size_t i = 0; i < GATEWAY_BUCKETS; i++)
+		while (gw->buckets[i]) {
+			gw->buckets[i]->closing = 1;
+			vstream_free(gw->buckets[i]);
+		}
+	if (gw->prev)
+		gw->prev->next = gw->next;
+	else
+		gateways = gw->next;
+	if (gw->next)
+		gw->next->prev = gw->prev;
+	fconn_close(&gw->f);
+	free(gw);
+}
+
+static int gateway_on_frame(struct fconn *f, const struct frame_header *h,
+			    const unsigned char *payload)
+{
+	struct gateway *gw = (struct gateway *)f;
+	if (h->type == FRAME_STREAM_OPEN) {
+		if (gateway_open(gw, h->channel, payload, h->length) == 0)
+			return 0;
+	} else if (h->type >= FRAME_STREAM_DATA &&
+		   h->type <= FRAME_STREAM_CLOSE) {
+		gateway_on_stream_frame(gw, h, payload);
+		return 0;
+	} else {
+		log_warn("%s: unexpected %s frame", gw->name,
+			 frame_type_name(h->type));
+	}
+	fconn_fail(f, "protocol error");
+	gateway_free(gw);
+	return -1;
+}
+
+static void gateway_on_close(struct fconn *f, int error, const char *why)
+{
+	struct gateway *gw = (struct gateway *)f;
+	(void)error;
+	log_info("%s: gone (%s), ending its %zu streams", gw->name, why,
+		 gw->nstreams);
+	gateway_free(gw);
+}
+
+static int gateway_on_hello(struct fconn *f)
+{
+	struct gateway *gw = (struct gateway *)f;
+	char name[GATEWAY_NAME_MAX];
+	snprintf(name, sizeof name, "gateway %s", f->peer_role);
+	memcpy(gw->name, name, sizeof name);
+	log_info("%s: connected", gw->name);
+	return 0;
+}
+
+static const struct fconn_ops gateway_fconn_ops = {
+	.on_hello = gateway_on_hello,
+	.on_frame = gateway_on_frame,
+	.on_close = gateway_on_close,
+};
+
+static void gateway_on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept: %m");
+		return;
+	}
+	struct gateway *gw = calloc(1, sizeof *gw);
+	if (!gw) {
+		close(fd);
+		return;
+	}
+	snprintf(gw->name, sizeof gw->name, "gateway fd %d", fd);
+	gw->next = gateways;
+	if (gateways)
+		gateways->prev = gw;
+	gateways = gw;
+	fconn_init(&gw->f, loop, fd, &gateway_fconn_ops, gw, gw->name,
+		   "xmpp-routerd", FRAME_MAX_PAYLOAD);
+}
+
+int gateway_setup(void)
+{
+	if (!xmppd_config.gateway_socket)
+		return 0;
+	gateway_fd = listen_unix(xmppd_config.gateway_socket, 0600);
+	if (gateway_fd < 0) {
+		log_error("gateway socket %s: %m", xmppd_config.gateway_socket);
+		return DAEMON_EXIT_USAGE;
+	}
+	log_info("gateways connect to %s", xmppd_config.gateway_socket);
+	return 0;
+}
+
+void gateway_start(struct ev_loop *loop)
+{
+	gateway_loop = loop;
+	ev_prepare_init(&gateway_reaper, gateway_reap);
+	if (gateway_fd < 0)
+		return;
+	ev_io_init(&gateway_watcher, gateway_on_accept, gateway_fd, EV_READ);
+	ev_io_start(loop, &gateway_watcher);
+}
+
+void gateway_stop(struct ev_loop *loop)
+{
+	if (gateway_fd >= 0) {
+		ev_io_stop(loop, &gateway_watcher);
+		close(gateway_fd);
+		gateway_fd = -1;
+	}
+	for (struct gateway *gw = gateways; gw; gw = gw->next)
+		for (size_t i = 0; i < GATEWAY_BUCKETS; i++)
+			for (struct vstream *v = gw->buckets[i]; v; v = v->next)
+				xstream_fail(&v->xs, "system-shutdown", NULL);
+	while (gateways)
+		gateway_free(gateways);
+}
