@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "iq_server.h"
+#include "register.h"
 #include "log.h"
 #include "roster.h"
 #include "xmppd.h"
@@ -641,6 +642,10 @@ static const struct iq_handler {
 	{"set", NS_BLOCKING, "unblock", IQ_OWN_ACCOUNT, iq_unblock},
 	{"get", NS_ROSTER, "query", IQ_OWN_ACCOUNT, roster_handle_get},
 	{"set", NS_ROSTER, "query", IQ_OWN_ACCOUNT, roster_handle_set},
+	{"get", "jabber:iq:register", "query", IQ_OWN_ACCOUNT,
+	 register_handle_get},
+	{"set", "jabber:iq:register", "query", IQ_OWN_ACCOUNT,
+	 register_handle_set},
 };
 
 static const struct iq_handler *iq_handler_find(const char *type,

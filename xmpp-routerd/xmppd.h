@@ -99,6 +99,7 @@ struct xstream {
 	unsigned tls_offered : 1;
 	unsigned authenticated : 1;
 	unsigned restart_pending : 1; /* reset the parser after this feed */
+	unsigned registered : 1;      /* made an account (XEP-0077) */
 	char id[24];      /* stream id */
 	char *user;       /* prepared localpart once authenticated */
 	struct sasl_exchange *sasl;

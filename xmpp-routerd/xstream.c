@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "register.h"
 #include "xmppd.h"
 
 #define XSTREAM_REPLY_LIMIT (64 * 1024)
@@ -110,15 +111,21 @@ static void xstream_send_features(struct xstream *xs)
 	}
 	if (!xs->authenticated) {
 		if (xs->tls_offered && !xs->tls) {
-			struct xml_node *st = xml_node_add_child(f, NS_TLS, "starttls");
+			struct xml_node *st =
+				xml_node_add_child(f, NS_TLS, "starttls");
 			if (st && !xs->secure)
 				xml_node_add_child(st, NS_TLS, "required");
 		}
 		if (xs->secure || xs->tls)
 			sasl_add_mechanisms(xs, f);
+		if ((xs->secure || xs->tls) && xmppd_config.registration)
+			xml_node_add_child(
+				f, "http://jabber.org/features/iq-register",
+				"register");
 	} else {
 		xml_node_add_child(f, NS_BIND, "bind");
-		struct xml_node *sess = xml_node_add_child(f, NS_SESSION, "session");
+		struct xml_node *sess =
+			xml_node_add_child(f, NS_SESSION, "session");
 		if (sess)
 			xml_node_add_child(sess, NS_SESSION, "optional");
 	}
@@ -150,7 +157,8 @@ static int xstream_check_header(struct xstream *xs, const struct xml_node *root,
 	if (to) {
 		char domain[JID_PART_MAX + 1];
 		if (strlen(to) > JID_PART_MAX ||
-		    (strcpy(domain, to), jid_prep_domain(domain, sizeof domain)) < 0 ||
+		    (strcpy(domain, to),
+		     jid_prep_domain(domain, sizeof domain)) < 0 ||
 		    strcmp(domain, xmppd_config.domain) != 0) {
 			xstream_fail(xs, "host-unknown", NULL);
 			return -1;
@@ -249,7 +257,8 @@ static void xstream_bind(struct xstream *xs, struct xml_node *iq,
 	const char *resource = res ? xml_node_text(res) : NULL;
 	if (session_bind(xs, resource) < 0) {
 		if (errno == EMFILE)
-			xstream_iq_error(xs, id, "cancel", "resource-constraint");
+			xstream_iq_error(xs, id, "cancel",
+					 "resource-constraint");
 		else
 			xstream_iq_error(xs, id, "modify", "bad-request");
 		return;
@@ -315,6 +324,9 @@ static int xstream_on_stanza(void *ctx, struct xml_node *el)
 	case XS_SASL:
 		if (xml_node_is(el, NS_TLS, "starttls"))
 			xstream_on_starttls(xs);
+		else if (xml_node_is(el, NS_CLIENT, "iq") &&
+			 xml_node_child(el, "jabber:iq:register", "query"))
+			register_preauth(xs, el);
 		else if (el->ns && strcmp(el->ns, NS_SASL) == 0)
 			sasl_handle(xs, el);
 		else
@@ -325,9 +337,10 @@ static int xstream_on_stanza(void *ctx, struct xml_node *el)
 		break;
 	case XS_ACTIVE:
 		if (xstream_is_session_iq(el)) {
-			xstream_iq_result(xs, xml_node_attr(el, "id") ?
-						      xml_node_attr(el, "id") :
-						      "",
+			xstream_iq_result(xs,
+					  xml_node_attr(el, "id")
+						  ? xml_node_attr(el, "id")
+						  : "",
 					  NULL);
 			break;
 		}
@@ -336,7 +349,8 @@ static int xstream_on_stanza(void *ctx, struct xml_node *el)
 			break;
 		}
 		router_from_client(xs->session, el);
-		return xs->state == XS_CLOSING ? -1 : 0; /* the router freed el */
+		return xs->state == XS_CLOSING ? -1
+					       : 0; /* the router freed el */
 	default:
 		break;
 	}
