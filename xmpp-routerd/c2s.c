@@ -26,6 +26,11 @@
 
 #define C2S_IN_LIMIT (64 * 1024)
 #define C2S_ACCEPTS_PER_WAKEUP 64
+/* Read rate limit per connection (a token bucket): a client may send
+   C2S_READ_BURST bytes at once and C2S_READ_RATE bytes per second after
+   that; past it, reading pauses until the bucket refills. */
+#define C2S_READ_RATE (128.0 * 1024)
+#define C2S_READ_BURST (512.0 * 1024)
 
 struct c2s_client {
 	struct conn conn; /* first member */
@@ -35,6 +40,9 @@ struct c2s_client {
 	struct c2s_client *prev, *next;
 	struct c2s_client *reap_next; /* on the reap list while on_reap */
 	struct tls_session *tls;      /* after STARTTLS */
+	double tokens;		      /* read budget, bytes */
+	ev_tstamp refilled;
+	ev_timer throttle; /* resumes reading when paused */
 	unsigned closing : 1;
 	unsigned on_reap : 1;
 };
@@ -113,6 +121,7 @@ static void c2s_free(struct c2s_client *c)
 		c2s_clients = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	ev_timer_stop(c->conn.loop, &c->throttle);
 	conn_close(&c->conn);
 	tls_session_free(c->tls);
 	free(c);
@@ -141,7 +150,8 @@ static int c2s_send(struct xstream *xs, const char *data, size_t len)
 		buf_reset(&c2s_net);
 		int rc = tls_session_send(c->tls, data, len, &c2s_net);
 		if (rc == 0 && c2s_net.len)
-			rc = conn_write(&c->conn, buf_head(&c2s_net), c2s_net.len, 0);
+			rc = conn_write(&c->conn, buf_head(&c2s_net),
+					c2s_net.len, 0);
 		if (rc < 0) {
 			log_info("%s: cannot send (%m), closing", xs->peer);
 			c2s_close(xs);
@@ -212,26 +222,59 @@ static ssize_t c2s_tls_read(struct c2s_client *c, const char *data, size_t len)
 		n = tls_session_receive(c->tls, data, len, &c2s_plain, &c2s_net,
 					&why);
 		if (c2s_net.len)
-			conn_write(&c->conn, buf_head(&c2s_net), c2s_net.len, 0);
+			conn_write(&c->conn, buf_head(&c2s_net), c2s_net.len,
+				   0);
 		if (n < 0) {
-			log_info("%s: TLS: %s", c->xs.peer, why ? why : "failed");
+			log_info("%s: TLS: %s", c->xs.peer,
+				 why ? why : "failed");
 			c2s_close(&c->xs);
 			return (ssize_t)len;
 		}
 		if (data)
 			taken = n;
 		if (c2s_plain.len)
-			xstream_feed(&c->xs, buf_head(&c2s_plain), c2s_plain.len);
+			xstream_feed(&c->xs, buf_head(&c2s_plain),
+				     c2s_plain.len);
 		data = NULL;
 		len = 0;
 	} while (tls_session_has_input(c->tls) && !c->closing);
 	return taken;
 }
 
+static void c2s_unthrottle(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct c2s_client *c =
+		(struct c2s_client *)((char *)w -
+				      offsetof(struct c2s_client, throttle));
+	if (!c->closing)
+		conn_resume(&c->conn);
+}
+
+/* Charges len bytes to the client's read budget; past it, pauses reading
+   for as long as the bucket needs to refill. */
+static void c2s_charge(struct c2s_client *c, size_t len)
+{
+	ev_tstamp now = ev_now(c->conn.loop);
+	c->tokens += (now - c->refilled) * C2S_READ_RATE;
+	if (c->tokens > C2S_READ_BURST)
+		c->tokens = C2S_READ_BURST;
+	c->refilled = now;
+	c->tokens -= (double)len;
+	if (c->tokens >= 0)
+		return;
+	log_debug("%s: reading too fast, pausing", c->xs.peer);
+	conn_pause(&c->conn);
+	ev_timer_set(&c->throttle, -c->tokens / C2S_READ_RATE, 0);
+	ev_timer_start(c->conn.loop, &c->throttle);
+}
+
 static ssize_t c2s_on_read(struct conn *conn, const char *data, size_t len)
 {
 	struct c2s_client *c = (struct c2s_client *)conn;
 	deadline_touch(&c2s_idle_list, &c->idle);
+	c2s_charge(c, len);
 	if (c->tls) {
 		ssize_t taken = c2s_tls_read(c, data, len);
 		if (c2s_settle(c) < 0)
@@ -296,7 +339,8 @@ static int c2s_is_loopback(const struct sockaddr_storage *ss)
 		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
 	}
 	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)ss;
 		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
 	}
 	return ss->ss_family == AF_UNIX;
@@ -320,6 +364,9 @@ static void c2s_start_client(struct ev_loop *loop, int fd,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	conn_init(&c->conn, loop, fd, &c2s_conn_ops, c, C2S_IN_LIMIT,
 		  XMPPD_OUT_LIMIT, XMPPD_OUT_HIGH);
+	c->tokens = C2S_READ_BURST;
+	c->refilled = ev_now(loop);
+	ev_timer_init(&c->throttle, c2s_unthrottle, 0, 0);
 	c->next = c2s_clients;
 	if (c2s_clients)
 		c2s_clients->prev = c;

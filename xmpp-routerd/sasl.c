@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -18,7 +19,10 @@
 #include "xmppd.h"
 
 #define SASL_MAX_FAILURES 3
-#define SASL_MAX_DATA 4096 /* decoded bytes of one SASL message */
+#define SASL_THROTTLE_SLOTS 1024  /* addresses remembered (direct-mapped) */
+#define SASL_THROTTLE_WINDOW 600  /* seconds a failure is remembered */
+#define SASL_THROTTLE_MAX_SHIFT 5 /* the delay doubles up to 32 times */
+#define SASL_MAX_DATA 4096	  /* decoded bytes of one SASL message */
 
 struct sasl_exchange {
 	const struct sasl_mech *mech;
@@ -44,13 +48,64 @@ static const struct sasl_mech sasl_mechs[] = {
 void sasl_add_mechanisms(struct xstream *xs, struct xml_node *features)
 {
 	(void)xs;
-	struct xml_node *m = xml_node_add_child(features, NS_SASL, "mechanisms");
+	struct xml_node *m =
+		xml_node_add_child(features, NS_SASL, "mechanisms");
 	for (size_t i = 0; m && i < SASL_NMECHS; i++) {
-		struct xml_node *e = xml_node_add_child(m, NS_SASL, "mechanism");
+		struct xml_node *e =
+			xml_node_add_child(m, NS_SASL, "mechanism");
 		if (e)
 			xml_node_add_text(e, sasl_mechs[i].name,
 					  strlen(sasl_mechs[i].name));
 	}
+}
+
+/* Failures per client address: each recent failure from an address
+   doubles the delay before its next failure is answered. */
+struct sasl_throttle {
+	char addr[XMPPD_PEER_MAX];
+	int failures;
+	time_t last;
+};
+
+static struct sasl_throttle sasl_throttle[SASL_THROTTLE_SLOTS];
+
+/* The address part of a peer ("1.2.3.4:5" -> "1.2.3.4"), into out. */
+static void sasl_peer_addr(const char *peer, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s", peer);
+	char *colon = strrchr(out, ':');
+	if (colon && strchr(out, '.'))
+		*colon = '\0';
+	else if (out[0] == '[' && (colon = strstr(out, "]:")))
+		colon[1] = '\0';
+}
+
+static struct sasl_throttle *sasl_throttle_entry(const char *peer)
+{
+	char addr[XMPPD_PEER_MAX];
+	sasl_peer_addr(peer, addr, sizeof addr);
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	struct sasl_throttle *t = &sasl_throttle[h % SASL_THROTTLE_SLOTS];
+	if (strcmp(t->addr, addr) != 0 ||
+	    time(NULL) - t->last > SASL_THROTTLE_WINDOW) {
+		snprintf(t->addr, sizeof t->addr, "%s", addr);
+		t->failures = 0;
+	}
+	return t;
+}
+
+/* Records a failure from xs's address; returns the delay to apply. */
+static double sasl_throttle_fail(const struct xstream *xs)
+{
+	struct sasl_throttle *t = sasl_throttle_entry(xs->peer);
+	int shift = t->failures < SASL_THROTTLE_MAX_SHIFT
+			    ? t->failures
+			    : SASL_THROTTLE_MAX_SHIFT;
+	t->failures++;
+	t->last = time(NULL);
+	return (double)xmppd_config.auth_failure_delay / 1000.0 * (1 << shift);
 }
 
 static struct sasl_exchange *sasl_get(struct xstream *xs)
@@ -70,8 +125,8 @@ void sasl_free(struct xstream *xs)
 	xs->sasl = NULL;
 }
 
-static void sasl_send(struct xstream *xs, const char *name,
-		      const char *data, size_t len)
+static void sasl_send(struct xstream *xs, const char *name, const char *data,
+		      size_t len)
 {
 	struct buf b;
 	buf_init(&b, SASL_MAX_DATA * 2);
@@ -99,9 +154,8 @@ static void sasl_delay_done(struct ev_loop *loop, ev_timer *w, int revents)
 		(struct xstream *)((char *)w - offsetof(struct xstream, delay));
 	struct sasl_exchange *ex = xs->sasl;
 	char failure[128];
-	snprintf(failure, sizeof failure,
-		 "<failure xmlns='%s'><%s/></failure>", NS_SASL,
-		 ex->pending_failure);
+	snprintf(failure, sizeof failure, "<failure xmlns='%s'><%s/></failure>",
+		 NS_SASL, ex->pending_failure);
 	ex->pending_failure = NULL;
 	xstream_send_stanza(xs, failure, strlen(failure));
 	xs->state = XS_AUTH;
@@ -116,9 +170,10 @@ static void sasl_fail(struct xstream *xs, const char *condition)
 	ex->failures++;
 	ex->pending_failure = condition;
 	xs->state = XS_SASL; /* until the failure is sent */
-	log_info("%s: authentication failed (%s)", xs->peer, condition);
-	ev_timer_init(&xs->delay, sasl_delay_done,
-		      (double)xmppd_config.auth_failure_delay / 1000.0, 0);
+	double delay = sasl_throttle_fail(xs);
+	log_info("%s: authentication failed (%s), answered in %.1f s", xs->peer,
+		 condition, delay);
+	ev_timer_init(&xs->delay, sasl_delay_done, delay, 0);
 	ev_timer_start(EV_DEFAULT, &xs->delay);
 }
 
@@ -134,6 +189,7 @@ static void sasl_succeed(struct xstream *xs, const char *user,
 		return;
 	}
 	xs->authenticated = 1;
+	sasl_throttle_entry(xs->peer)->failures = 0;
 	log_info("%s: authenticated as %s (%s)", xs->peer, user,
 		 xs->sasl->mech->name);
 	xstream_restart(xs);
@@ -164,8 +220,10 @@ static void sasl_plain(struct xstream *xs, const unsigned char *data,
 	const char *authzid = (const char *)data;
 	const unsigned char *nul1 = memchr(data, 0, len);
 	const unsigned char *nul2 =
-		nul1 ? memchr(nul1 + 1, 0, len - (size_t)(nul1 + 1 - data)) : NULL;
-	if (!nul1 || !nul2 || memchr(nul2 + 1, 0, len - (size_t)(nul2 + 1 - data))) {
+		nul1 ? memchr(nul1 + 1, 0, len - (size_t)(nul1 + 1 - data))
+		     : NULL;
+	if (!nul1 || !nul2 ||
+	    memchr(nul2 + 1, 0, len - (size_t)(nul2 + 1 - data))) {
 		sasl_fail(xs, "malformed-request");
 		return;
 	}
