@@ -45,7 +45,7 @@ CTL_OBJ    := $(addprefix $(B)/xmpp-routerd/,store.o store_sqlite.o scram.o \
               base64.o jid.o)
 
 TEST_TOOLS := $(B)/tests/test-backend $(B)/tests/rawhttp $(B)/tests/idleconns \
-              $(B)/tests/xmpp-client
+              $(B)/tests/xmpp-client $(B)/tests/test-gateway
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 UNIT_BIN   := $(B)/tests/unit-tests
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -97,8 +97,15 @@ static void vstream_close(struct xstream *xs)
 	if (v->closing)
 		return;
 	v->closing = 1;
-	if (!v->gw->f.conn.closed)
-		fconn_send(&v->gw->f, FRAME_STREAM_CLOSE, v->channel, NULL, 0);
+	if (!v->gw->f.conn.closed) {
+		struct buf b;
+		buf_init(&b, 256);
+		if (xs->condition)
+			attr_append_str(&b, ATTR_CONDITION, xs->condition);
+		fconn_send(&v->gw->f, FRAME_STREAM_CLOSE, v->channel,
+			   buf_head(&b), b.len);
+		buf_free(&b);
+	}
 	v->on_reap = 1;
 	v->reap_next = gateway_reap_list;
 	gateway_reap_list = v;

@@ -47,10 +47,11 @@ static const struct sasl_mech sasl_mechs[] = {
 
 void sasl_add_mechanisms(struct xstream *xs, struct xml_node *features)
 {
-	(void)xs;
 	struct xml_node *m =
 		xml_node_add_child(features, NS_SASL, "mechanisms");
 	for (size_t i = 0; m && i < SASL_NMECHS; i++) {
+		if (!sasl_mechs[i].is_scram && !xs->secure && !xs->tls)
+			continue; /* PLAIN only where the password is safe */
 		struct xml_node *e =
 			xml_node_add_child(m, NS_SASL, "mechanism");
 		if (e)

@@ -42,6 +42,7 @@ struct xmppd_config {
 	long port;
 	const char *db_path;
 	const char *gateway_socket; /* unix socket for boshd/pollgw, or NULL */
+	const char *control_socket; /* unix socket for parleyctl, or NULL */
 	const char *tls_cert, *tls_key;
 	int allow_plaintext; /* SASL without TLS off loopback */
 	int registration;    /* XEP-0077 in-band registration */
@@ -101,6 +102,7 @@ struct xstream {
 	unsigned restart_pending : 1; /* reset the parser after this feed */
 	unsigned registered : 1;      /* made an account (XEP-0077) */
 	char id[24];      /* stream id */
+	const char *condition; /* the stream error sent, if any (static) */
 	char *user;       /* prepared localpart once authenticated */
 	struct sasl_exchange *sasl;
 	struct session *session; /* once bound */

@@ -65,6 +65,7 @@ void xstream_fail(struct xstream *xs, const char *condition, const char *text)
 	buf_append_str(&b, "</stream:error></stream:stream>");
 	xstream_write(xs, buf_head(&b), b.len);
 	buf_free(&b);
+	xs->condition = condition;
 	xs->state = XS_CLOSING;
 	xs->transport->close(xs);
 }
@@ -116,7 +117,11 @@ static void xstream_send_features(struct xstream *xs)
 			if (st && !xs->secure)
 				xml_node_add_child(st, NS_TLS, "required");
 		}
-		if (xs->secure || xs->tls)
+		/* Off loopback, a client that can have TLS must take it first;
+		   one that cannot (no certificate, or a gateway's plain HTTP)
+		   may still use SCRAM, which never shows the password (sasl.c
+		   leaves PLAIN out then). */
+		if (xs->secure || xs->tls || !xs->tls_offered)
 			sasl_add_mechanisms(xs, f);
 		if ((xs->secure || xs->tls) && xmppd_config.registration)
 			xml_node_add_child(
@@ -365,6 +370,18 @@ static const struct xml_stream_ops xstream_parser_ops = {
 	.on_error = xstream_on_error,
 };
 
+/* A fresh random stream id (RFC 6120 4.7.3: new for each stream, also
+   after a restart). */
+static int xstream_new_id(struct xstream *xs)
+{
+	unsigned char rnd[8];
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		return -1;
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(xs->id + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
 int xstream_init(struct xstream *xs, const struct xstream_transport *t,
 		 void *owner, const char *peer, int secure, int tls_offered)
 {
@@ -376,11 +393,8 @@ int xstream_init(struct xstream *xs, const struct xstream_transport *t,
 	xs->tls_offered = tls_offered != 0;
 	xs->since = time(NULL);
 	snprintf(xs->peer, sizeof xs->peer, "%s", peer);
-	unsigned char rnd[8];
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
+	if (xstream_new_id(xs) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(xs->id + 2 * i, 3, "%02x", rnd[i]);
 	struct xml_stream_limits lim = {
 		.max_stanza = (size_t)xmppd_config.max_stanza,
 		.max_depth = XMPPD_MAX_DEPTH,
@@ -411,6 +425,7 @@ int xstream_feed(struct xstream *xs, const char *data, size_t len)
    one of its own callbacks). */
 void xstream_restart(struct xstream *xs)
 {
+	xstream_new_id(xs);
 	xs->header_sent = 0;
 	xs->state = XS_HEADER;
 	xs->restart_pending = 1;
