@@ -45,7 +45,8 @@ CTL_OBJ    := $(addprefix $(B)/xmpp-routerd/,store.o store_sqlite.o scram.o \
               base64.o jid.o)
 
 TEST_TOOLS := $(B)/tests/test-backend $(B)/tests/rawhttp $(B)/tests/idleconns \
-              $(B)/tests/xmpp-client $(B)/tests/test-gateway
+              $(B)/tests/xmpp-client $(B)/tests/test-gateway \
+              $(B)/tests/bench/idlexmpp
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 UNIT_BIN   := $(B)/tests/unit-tests
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -99,6 +100,9 @@ $(XMPP_SEND_BIN): $(B)/bin/xmpp-send.o
 
 $(B)/tests/xmpp-client: $(B)/tests/xmpp-client.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lstrophe
+
+$(B)/tests/bench/idlexmpp: $(B)/tests/bench/idlexmpp.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/tests/%: $(B)/tests/%.o $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat

@@ -93,6 +93,17 @@ static int login(int port, const char *domain, const char *auth, int i)
 	return fd;
 }
 
+/* USER with its first "%d" replaced by i. */
+static void user_name(const char *pattern, int i, char *out, size_t outsz)
+{
+	const char *d = strstr(pattern, "%d");
+	if (!d) {
+		snprintf(out, outsz, "%s", pattern);
+		return;
+	}
+	snprintf(out, outsz, "%.*s%d%s", (int)(d - pattern), pattern, i, d + 2);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
@@ -111,7 +122,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		unsigned char plain[512];
 		char user[256], enc[800], auth[1024];
-		snprintf(user, sizeof user, argv[3], i);
+		user_name(argv[3], i, user, sizeof user);
 		size_t ulen = strlen(user), plen = strlen(argv[4]);
 		if (ulen + plen + 2 > sizeof plain)
 			return 100;
