@@ -1,6 +1,7 @@
 /* main.c: xmpp-routerd, Parley's XMPP core. Describes the daemon (its
  * options and callbacks) and hands over to the shared skeleton in
  * common/daemon.c. See xmpp-routerd.8. */
+#include "control.h"
 #include "daemon.h"
 #include "xmppd.h"
 
@@ -17,6 +18,9 @@ static const struct opt xmppd_options[] = {
 	{"gateway-socket", 0, "XMPP_ROUTERD_GATEWAY_SOCKET", OPT_STRING,
 	 &C.gateway_socket, 0, 0, NULL, "PATH",
 	 "unix socket for the BOSH and polling gateways (none)"},
+	{"control-socket", 0, "XMPP_ROUTERD_CONTROL_SOCKET", OPT_STRING,
+	 &C.control_socket, 0, 0, NULL, "PATH",
+	 "unix socket for parleyctl (none)"},
 	{"tls-cert", 0, "XMPP_ROUTERD_TLS_CERT", OPT_STRING, &C.tls_cert, 0, 0,
 	 NULL, "FILE", "TLS certificate (PEM); none: no STARTTLS"},
 	{"tls-key", 0, "XMPP_ROUTERD_TLS_KEY", OPT_STRING, &C.tls_key, 0, 0,
@@ -52,18 +56,22 @@ static int xmppd_setup(int nworkers)
 {
 	(void)nworkers;
 	int rc = c2s_setup();
-	return rc ? rc : gateway_setup();
+	if (rc == 0)
+		rc = gateway_setup();
+	return rc ? rc : control_setup();
 }
 
 static int xmppd_start(struct ev_loop *loop, int index)
 {
 	gateway_start(loop);
+	control_start(loop);
 	return c2s_start(loop, index);
 }
 
 static void xmppd_stop(struct ev_loop *loop)
 {
 	gateway_stop(loop);
+	control_stop(loop);
 	c2s_stop(loop);
 }
 

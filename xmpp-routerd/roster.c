@@ -16,6 +16,7 @@
 #include "iq_server.h"
 #include "log.h"
 #include "roster.h"
+#include "subscription.h"
 #include "xmppd.h"
 
 #define ROSTER_REPLY_LIMIT XMPPD_OUT_LIMIT /* a whole roster, serialised */
@@ -94,7 +95,8 @@ static int roster_write_query(struct buf *out, const struct store_roster *r,
 	    buf_append_str(out, ">") < 0)
 		return -1;
 	for (size_t i = 0; i < r->n; i++)
-		if (roster_item_write(out, &r->items[i], 0) < 0)
+		if (subscription_item_is_visible(&r->items[i]) &&
+		    roster_item_write(out, &r->items[i], 0) < 0)
 			return -1;
 	return buf_append_str(out, "</query>");
 }
@@ -239,9 +241,15 @@ const struct roster_error *roster_update_parse(const struct xml_node *query,
 
 static void roster_remove(struct iq_request *rq, struct roster_update *up)
 {
+	struct store_roster_item old;
+	if (store_roster_get_item(xmppd_config.store, rq->user, up->jid.full,
+				  &old) != 0)
+		memset(&old, 0, sizeof old);
 	int64_t version;
 	int rc = store_roster_remove(xmppd_config.store, rq->user, up->jid.full,
 				     &version);
+	if (rc != 0)
+		store_roster_item_free(&old);
 	if (rc == 1) {
 		iq_server_error(rq, "cancel", "item-not-found");
 		return;
@@ -253,6 +261,9 @@ static void roster_remove(struct iq_request *rq, struct roster_update *up)
 	iq_server_reply(rq, NULL);
 	struct store_roster_item gone = {.jid = up->jid.full};
 	roster_push(rq->user, &gone, 1, version);
+	if (old.jid)
+		subscription_roster_removed(rq->user, &old);
+	store_roster_item_free(&old);
 }
 
 /* Sets name and groups, keeping the subscription state of an existing

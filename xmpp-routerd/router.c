@@ -17,6 +17,7 @@
 
 #include "iq_server.h"
 #include "log.h"
+#include "subscription.h"
 #include "xmppd.h"
 
 #define ROUTER_ERROR_LIMIT (64 * 1024)
@@ -156,7 +157,8 @@ static void router_message(struct session *s, struct xml_node *st,
 		router_bounce(s, st, "cancel", "service-unavailable");
 		return;
 	}
-	struct session *dst = jid_has_resource(to) ? session_find_full(to) : NULL;
+	struct session *dst =
+		jid_has_resource(to) ? session_find_full(to) : NULL;
 	if (dst) {
 		router_send(dst, st);
 		return;
@@ -245,8 +247,9 @@ static void router_probe_contacts(struct session *s)
 			for (struct session *r = session_find_user(cu); r;
 			     r = r->next_of_user)
 				if (r->available && r->presence)
-					xstream_send_stanza(s->xs, r->presence,
-							    strlen(r->presence));
+					xstream_send_stanza(
+						s->xs, r->presence,
+						strlen(r->presence));
 		}
 		jid_free(&cj);
 	}
@@ -289,8 +292,10 @@ static void router_presence_broadcast(struct session *s, struct xml_node *st)
 		s->available = s->presence != NULL;
 		s->priority = router_priority_of(st);
 		router_presence_audience(s, router_send_text, buf_head(&b));
-		if (initial)
+		if (initial) {
 			router_probe_contacts(s);
+			subscription_resend_pending(s);
+		}
 		if (initial && s->priority >= 0)
 			store_offline_pop(xmppd_config.store, s->xs->user,
 					  router_offline_one, s);
@@ -303,8 +308,13 @@ static void router_presence_directed(struct session *s, struct xml_node *st,
 				     const struct jid *to)
 {
 	const char *type = router_type(st, "available");
-	if (strcmp(type, "available") != 0 && strcmp(type, "unavailable") != 0) {
-		/* Subscription requests (RFC 6121 3) are not handled yet. */
+	if (subscription_event_of(type, 0) >= 0) {
+		subscription_outbound(s, st, to);
+		return;
+	}
+	if (strcmp(type, "available") != 0 &&
+	    strcmp(type, "unavailable") != 0) {
+		/* Probes and errors from a client are not for us to route. */
 		router_bounce(s, st, "cancel", "feature-not-implemented");
 		return;
 	}
@@ -316,7 +326,8 @@ static void router_presence_directed(struct session *s, struct xml_node *st,
 	}
 	char user[JID_PART_MAX + 1];
 	router_user_of(to, user);
-	for (struct session *r = session_find_user(user); r; r = r->next_of_user)
+	for (struct session *r = session_find_user(user); r;
+	     r = r->next_of_user)
 		if (r->available)
 			router_send(r, st);
 }

@@ -202,7 +202,7 @@ END_TEST
 
 START_TEST(test_reject_unknown_type)
 {
-	static const uint16_t bad[] = {0, 5, 15, 19, 36, 47, 64, 79, 0xffff};
+	static const uint16_t bad[] = {0, 5, 15, 19, 36, 47, 63, 67, 79, 0xffff};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		const char *why;
 		ck_assert_int_eq(decode_header(0, bad[i], 0, 100, &why),
@@ -297,6 +297,9 @@ START_TEST(test_type_names)
 	ck_assert_str_eq(frame_type_name(FRAME_HTTP_ABORT), "HTTP_ABORT");
 	ck_assert_int_eq(frame_type_is_known(FRAME_PONG), 1);
 	ck_assert_int_eq(frame_type_is_known(FRAME_HTTP_RESPONSE), 1);
+	ck_assert_str_eq(frame_type_name(FRAME_CTL_REQUEST), "CTL_REQUEST");
+	ck_assert_int_eq(frame_type_is_known(FRAME_CTL_REPLY), 1);
+	ck_assert_int_eq(frame_type_is_known(FRAME_CTL_END), 1);
 }
 END_TEST
 
@@ -321,8 +324,8 @@ START_TEST(test_hello_round_trip)
 			 FRAME_OK);
 	ck_assert_uint_eq(h.type, FRAME_HELLO);
 	ck_assert_uint_eq(h.channel, 0);
-	ck_assert_uint_eq(h.length, strlen("parley 1.1 test-backend"));
-	ck_assert_mem_eq(payload, "parley 1.1 test-backend", h.length);
+	ck_assert_uint_eq(h.length, strlen("parley 1.2 test-backend"));
+	ck_assert_mem_eq(payload, "parley 1.2 test-backend", h.length);
 	char role[33];
 	ck_assert_int_eq(
 		frame_hello_check(payload, h.length, role, sizeof role, &why),

@@ -21,5 +21,6 @@ Suite *scram_suite(void);
 Suite *store_suite(void);
 Suite *tls_suite(void);
 Suite *iq_server_suite(void);
+Suite *subscription_suite(void);
 
 #endif
