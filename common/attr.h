@@ -31,6 +31,13 @@ enum attr_key {
 	ATTR_SECURE = 10,    /* open: u32, 1 if the client's HTTP was TLS or
 				loopback (PLAIN may be offered) */
 	ATTR_CONDITION = 11, /* close: why, e.g. "remote-connection-failed" */
+	/* Keys of the control frames (CTL_REQUEST, CTL_REPLY, CTL_END): */
+	ATTR_COMMAND = 12, /* request: the command, e.g. "session list" */
+	ATTR_ARG = 13,     /* request, repeated: one operand */
+	ATTR_FIELD = 14,   /* reply, repeated: "name=value", a text field */
+	ATTR_NUMBER = 15,  /* reply, repeated: "name=123", an unsigned integer */
+	ATTR_MESSAGE = 16, /* end: a human-readable explanation */
+	/* CTL_END also carries ATTR_STATUS (u32, enum frame_ctl_status) */
 };
 
 /* Appends one attribute; 0, or -1 with errno (ENOBUFS if out is full). */

@@ -35,6 +35,9 @@ static const struct frame_type_desc frame_types[] = {
 	{FRAME_STREAM_DATA, "STREAM_DATA"},
 	{FRAME_STREAM_RESTART, "STREAM_RESTART"},
 	{FRAME_STREAM_CLOSE, "STREAM_CLOSE"},
+	{FRAME_CTL_REQUEST, "CTL_REQUEST"},
+	{FRAME_CTL_REPLY, "CTL_REPLY"},
+	{FRAME_CTL_END, "CTL_END"},
 };
 
 static const struct frame_type_desc *frame_type_find(uint16_t type)

@@ -21,7 +21,7 @@
 #define FRAME_MAX_PAYLOAD (4u * 1024 * 1024)
 /* Major version: must match on both ends. Minor: informational. */
 #define FRAME_VERSION_MAJOR 1
-#define FRAME_VERSION_MINOR 1
+#define FRAME_VERSION_MINOR 2
 
 /* Type numbers are never reused; see PROTOCOL.md for each payload. */
 enum frame_type {
@@ -38,7 +38,24 @@ enum frame_type {
 	FRAME_STREAM_RESTART = 34, /* gateway -> router: the client restarts */
 	FRAME_STREAM_CLOSE = 35,   /* both: the stream is over */
 	/* 36..47 reserved for virtual streams */
-	/* 64..79 reserved for control requests (CLI <-> daemon) */
+	/* Control requests between parleyctl and a daemon (1.2): */
+	FRAME_CTL_REQUEST = 64, /* CLI -> daemon: a command and its operands */
+	FRAME_CTL_REPLY = 65,   /* daemon -> CLI: one record of the answer */
+	FRAME_CTL_END = 66,     /* daemon -> CLI: the answer is complete */
+	/* 67..79 reserved for control requests */
+};
+
+/* Control connections (PROTOCOL.md section 10): every frame, both ways,
+ * carries at most this much payload. */
+#define FRAME_CTL_MAX_PAYLOAD (64u * 1024)
+
+/* The status of FRAME_CTL_END (attribute STATUS). */
+enum frame_ctl_status {
+	FRAME_CTL_OK = 0,
+	FRAME_CTL_NOT_FOUND = 1,   /* the thing named does not exist */
+	FRAME_CTL_TRUNCATED = 2,   /* the records sent are only the first ones */
+	FRAME_CTL_BAD_REQUEST = 100, /* unknown command, wrong operands */
+	FRAME_CTL_FAILED = 111,    /* the daemon could not do it (memory) */
 };
 
 /* Flags; none are defined yet in version 1.0. */
