@@ -100,6 +100,8 @@ static int router_store_offline(const char *user, struct xml_node *st)
 	buf_init(&b, (size_t)xmppd_config.max_stanza * 2);
 	int rc = xml_serialize(&b, st, NS_CLIENT);
 	if (rc == 0)
+		rc = buf_append(&b, "", 1); /* the store takes a C string */
+	if (rc == 0)
 		rc = store_offline_push(xmppd_config.store, user, buf_head(&b),
 					(size_t)xmppd_config.offline_max) == 0
 			     ? 0
