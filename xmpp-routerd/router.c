@@ -153,12 +153,6 @@ static void router_message(struct session *s, struct xml_node *st,
 		router_bounce(s, st, "cancel", "service-unavailable");
 		return;
 	}
-	char sender[2 * JID_PART_MAX + 2];
-	jid_bare(&s->jid, sender);
-	if (store_block_has(xmppd_config.store, user, sender) == 0) {
-		router_bounce(s, st, "cancel", "service-unavailable");
-		return;
-	}
 	struct session *dst =
 		jid_has_resource(to) ? session_find_full(to) : NULL;
 	if (dst) {
@@ -191,6 +185,19 @@ static void router_iq(struct session *s, struct xml_node *st,
 	iq_server_handle_for_user(s, st, user); /* takes the tree */
 }
 
+/* 1 if user has blocked jid (a bare JID) or jid's user has blocked user
+   (XEP-0191: no presence either way, no stanzas from a blocked entity). */
+static int router_blocked_between(const char *user, const char *jid,
+				  const char *jid_user)
+{
+	char user_bare[2 * JID_PART_MAX + 2];
+	snprintf(user_bare, sizeof user_bare, "%s@%s", user,
+		 xmppd_config.domain);
+	return store_block_has(xmppd_config.store, user, jid) == 0 ||
+	       (jid_user &&
+		store_block_has(xmppd_config.store, jid_user, user_bare) == 0);
+}
+
 /* Calls fn for every available session that should see s's broadcast
    presence: the user's other resources, then the sessions of contacts
    with a 'from' or 'both' subscription. */
@@ -214,10 +221,11 @@ static void router_presence_audience(struct session *s,
 		if (router_is_local(&cj) && cj.local_len) {
 			char cu[JID_PART_MAX + 1];
 			router_user_of(&cj, cu);
-			for (struct session *r = session_find_user(cu); r;
-			     r = r->next_of_user)
-				if (r->available)
-					fn(r, ctx);
+			if (!router_blocked_between(s->xs->user, it->jid, cu))
+				for (struct session *r = session_find_user(cu);
+				     r; r = r->next_of_user)
+					if (r->available)
+						fn(r, ctx);
 		}
 		jid_free(&cj);
 	}
@@ -246,8 +254,12 @@ static void router_probe_contacts(struct session *s)
 		if (router_is_local(&cj) && cj.local_len) {
 			char cu[JID_PART_MAX + 1];
 			router_user_of(&cj, cu);
-			for (struct session *r = session_find_user(cu); r;
-			     r = r->next_of_user)
+			if (router_blocked_between(s->xs->user,
+						   roster.items[i].jid, cu))
+				cu[0] = '\0'; /* nobody's presence to send */
+			for (struct session *r = cu[0] ? session_find_user(cu)
+						       : NULL;
+			     r; r = r->next_of_user)
 				if (r->available && r->presence)
 					xstream_send_stanza(
 						s->xs, r->presence,
@@ -349,6 +361,22 @@ void router_session_ended(struct session *s)
 	buf_free(&b);
 }
 
+/* A stanza from s to another local user across a block (either way):
+   XEP-0191 answers the sender with not-acceptable when it blocked the
+   recipient; when the recipient blocked the sender, the same answer keeps
+   it simple and reveals as little (the XEP lets the server choose). */
+static int router_is_blocked_route(struct session *s, const struct jid *to)
+{
+	if (!to->local_len)
+		return 0;
+	char to_user[JID_PART_MAX + 1], to_bare[2 * JID_PART_MAX + 2];
+	router_user_of(to, to_user);
+	if (strcmp(to_user, s->xs->user) == 0)
+		return 0;
+	jid_bare(to, to_bare);
+	return router_blocked_between(s->xs->user, to_bare, to_user);
+}
+
 int router_from_client(struct session *s, struct xml_node *st)
 {
 	struct xstream *xs = s->xs;
@@ -365,6 +393,8 @@ int router_from_client(struct session *s, struct xml_node *st)
 	}
 	if (to && !router_is_local(&tj)) {
 		router_bounce(s, st, "cancel", "remote-server-not-found");
+	} else if (to && router_is_blocked_route(s, &tj)) {
+		router_bounce(s, st, "cancel", "not-acceptable");
 	} else if (strcmp(st->name, "iq") == 0) {
 		if (!to)
 			iq_server_handle(s, st);
