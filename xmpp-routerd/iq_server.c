@@ -569,6 +569,8 @@ static int iq_block_apply(struct iq_request *rq, int block, struct buf *push)
 						    rq->user, j.full);
 		if (rc >= 0 && iq_write_block_item(push, j.full) < 0)
 			rc = -1;
+		if (rc >= 0)
+			router_block_changed(rq->user, &j, block);
 		int err = errno;
 		jid_free(&j);
 		if (rc < 0) {

@@ -361,6 +361,61 @@ void router_session_ended(struct session *s)
 	buf_free(&b);
 }
 
+/* Sends the presence of each available session of from_user (or an
+   unavailable one) to every available session of to_user. */
+static void router_presence_between(const char *from_user, const char *to_user,
+				    int unavailable)
+{
+	char to_bare[2 * JID_PART_MAX + 2];
+	snprintf(to_bare, sizeof to_bare, "%s@%s", to_user,
+		 xmppd_config.domain);
+	for (struct session *f = session_find_user(from_user); f;
+	     f = f->next_of_user) {
+		if (!f->available)
+			continue;
+		struct buf b;
+		buf_init(&b, (size_t)xmppd_config.max_stanza * 2);
+		if (unavailable) {
+			buf_append_str(&b,
+				       "<presence type='unavailable' from='");
+			xml_escape_attr(&b, f->jid.full, strlen(f->jid.full));
+			buf_append_str(&b, "'/>");
+		} else if (f->presence) {
+			buf_append_str(&b, f->presence);
+		}
+		if (b.len && buf_append(&b, "", 1) == 0)
+			for (struct session *t = session_find_user(to_user); t;
+			     t = t->next_of_user)
+				if (t->available)
+					router_send_text(t, buf_head(&b));
+		buf_free(&b);
+	}
+}
+
+void router_block_changed(const char *user, const struct jid *j, int blocked)
+{
+	if (!j->local_len || jid_has_resource(j) || !router_is_local(j))
+		return;
+	char cu[JID_PART_MAX + 1], bare[2 * JID_PART_MAX + 2];
+	router_user_of(j, cu);
+	jid_bare(j, bare);
+	if (blocked) { /* each now sees the other go offline */
+		router_presence_between(user, cu, 1);
+		router_presence_between(cu, user, 1);
+		return;
+	}
+	if (router_blocked_between(user, bare, cu))
+		return; /* still blocked the other way */
+	struct store_roster_item it;
+	if (store_roster_get_item(xmppd_config.store, user, bare, &it) != 0)
+		return;
+	if (it.sub & STORE_SUB_FROM)
+		router_presence_between(user, cu, 0);
+	if (it.sub & STORE_SUB_TO)
+		router_presence_between(cu, user, 0);
+	store_roster_item_free(&it);
+}
+
 /* A stanza from s to another local user across a block (either way):
    XEP-0191 answers the sender with not-acceptable when it blocked the
    recipient; when the recipient blocked the sender, the same answer keeps

@@ -183,6 +183,11 @@ void router_bounce(struct session *s, const struct xml_node *stanza,
    and other resources get unavailable presence. */
 void router_session_ended(struct session *s);
 
+/* user has blocked (blocked = 1) or unblocked the bare JID j: each side
+   sees the other go offline, or come back as their subscriptions allow
+   (XEP-0191 3.3, 3.4). */
+void router_block_changed(const char *user, const struct jid *j, int blocked);
+
 /* ---- iq_server.c: IQs to the server or to a bare JID ------------------ */
 
 /* Answers an IQ addressed to the server (to == NULL or the domain) or to
