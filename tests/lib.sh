@@ -538,3 +538,15 @@ client_stop() {
 	exec {fd}>&-
 	wait_exit "$pid" 10 || kill -KILL "$pid" 2>/dev/null
 }
+# client_sync NAME: waits until the server has processed everything NAME
+# sent so far (a ping's answer, counted, comes back after them).
+client_sync() {
+	local name=$1 n deadline
+	n=$(grep -c '^result' "$T/$name.out")
+	client_cmd "$name" 'iq get localhost <ping xmlns="urn:xmpp:ping"/>'
+	deadline=$(($(now_ms) + 5000))
+	until [ "$(grep -c '^result' "$T/$name.out")" -gt "$n" ]; do
+		[ "$(now_ms)" -gt "$deadline" ] && return 1
+		sleep 0.05 # polling a file another process writes
+	done
+}

@@ -39,14 +39,12 @@ client_wait alice 'id="m2".*not-acceptable' >/dev/null &&
 client_cmd alice "send <presence><status>during-block</status></presence>"
 client_cmd bob "send <presence><status>bob-during-block</status></presence>"
 
-client_cmd alice 'iq get localhost <ping xmlns="urn:xmpp:ping"/>'
-client_cmd bob 'iq get localhost <ping xmlns="urn:xmpp:ping"/>'
-client_wait alice '^result .* result' >/dev/null # all of the above processed
-client_wait bob '^result .* result' >/dev/null
+client_sync alice # all of the above processed
+client_sync bob
 BOB_LINES=$(wc -l <"$T/bob.out")
 ALICE_LINES=$(wc -l <"$T/alice.out")
 client_cmd alice "iq set - <unblock xmlns='urn:xmpp:blocking'><item jid='bob@localhost'/></unblock>"
-client_wait alice '^result .* result' >/dev/null
+client_sync alice
 client_wait bob 'during-block' >/dev/null &&
 	ok "on unblock, bob gets alice's current presence" ||
 	fail "on unblock, bob gets alice's current presence" "$(tail -n 3 "$T/bob.out")"

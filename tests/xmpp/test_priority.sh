@@ -16,18 +16,10 @@ client_start bob bob@localhost/b bpw || fail "bob logs in" "$(cat "$T/bob.out")"
 client_cmd hi 'presence - 5'
 client_cmd lo 'presence - 1'
 client_cmd neg 'presence - -1'
-# sync_all: every client's earlier commands have been processed (each
-# pings the server and waits for one more result than it had).
-sync_all() {
-	local c n deadline
+sync_all() { # every client's earlier commands have been processed
+	local c
 	for c in hi lo neg bob; do
-		n=$(grep -c '^result' "$T/$c.out")
-		client_cmd "$c" 'iq get localhost <ping xmlns="urn:xmpp:ping"/>'
-		deadline=$(($(now_ms) + 5000))
-		until [ "$(grep -c '^result' "$T/$c.out")" -gt "$n" ]; do
-			[ "$(now_ms)" -gt "$deadline" ] && { fail "sync $c" "no ping answer"; return; }
-			sleep 0.05 # polling a file another process writes
-		done
+		client_sync "$c" || fail "sync $c" "no ping answer"
 	done
 }
 sync_all
