@@ -283,6 +283,8 @@ static uint32_t control_stats(struct control_reply *r,
 	control_number(r, "uptime", control_uptime());
 	control_number(r, "stanzas_in", t.stanzas_in);
 	control_number(r, "stanzas_out", t.stanzas_out);
+	control_number(r, "stanzas_routed", router_stanzas_total());
+	control_number(r, "stanzas_per_second", router_stanza_rate());
 	control_number(r, "memory_kib", control_memory_kib());
 	control_record_end(r);
 	return FRAME_CTL_OK;

@@ -21,6 +21,45 @@
 #include "xmppd.h"
 
 #define ROUTER_ERROR_LIMIT (64 * 1024)
+#define ROUTER_RATE_SLOTS 64  /* seconds of per-second stanza counts */
+#define ROUTER_RATE_WINDOW 10 /* seconds averaged by router_stanza_rate */
+
+/* Stanzas routed: a total, and per-second counts in a ring for the rate
+   that `parleyctl stats` shows. */
+static uint64_t router_total;
+static struct {
+	time_t second;
+	uint64_t count;
+} router_ring[ROUTER_RATE_SLOTS];
+
+static void router_count(void)
+{
+	time_t now = time(NULL);
+	size_t slot = (size_t)now % ROUTER_RATE_SLOTS;
+	if (router_ring[slot].second != now) {
+		router_ring[slot].second = now;
+		router_ring[slot].count = 0;
+	}
+	router_ring[slot].count++;
+	router_total++;
+}
+
+uint64_t router_stanzas_total(void)
+{
+	return router_total;
+}
+
+uint64_t router_stanza_rate(void)
+{
+	time_t now = time(NULL);
+	uint64_t sum = 0;
+	for (time_t t = now - ROUTER_RATE_WINDOW; t < now; t++) {
+		size_t slot = (size_t)t % ROUTER_RATE_SLOTS;
+		if (router_ring[slot].second == t)
+			sum += router_ring[slot].count;
+	}
+	return sum / ROUTER_RATE_WINDOW;
+}
 
 static int router_is_local(const struct jid *j)
 {
@@ -435,6 +474,7 @@ static int router_is_blocked_route(struct session *s, const struct jid *to)
 int router_from_client(struct session *s, struct xml_node *st)
 {
 	struct xstream *xs = s->xs;
+	router_count();
 	if (xml_node_set_attr(st, "from", s->jid.full) < 0) {
 		xml_arena_free(st->arena);
 		return 0;

@@ -183,6 +183,10 @@ void router_bounce(struct session *s, const struct xml_node *stanza,
    and other resources get unavailable presence. */
 void router_session_ended(struct session *s);
 
+/* Stanzas routed since start, and per second over the last 10 s. */
+uint64_t router_stanzas_total(void);
+uint64_t router_stanza_rate(void);
+
 /* user has blocked (blocked = 1) or unblocked the bare JID j: each side
    sees the other go offline, or come back as their subscriptions allow
    (XEP-0191 3.3, 3.4). */
