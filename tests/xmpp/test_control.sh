@@ -110,7 +110,7 @@ assert_match "stats: one session left" '^sessions +1$' "$out"
 assert_match "stats: memory in KiB" '^memory_kib +[1-9][0-9]*$' "$out"
 json=$(ctl --json stats)
 assert_match "stats --json" \
-	'^\{"sessions":1,"sessions_tcp":1,"sessions_bosh":0,"sessions_poll":0,"uptime":[0-9]+,"stanzas_in":[0-9]+,"stanzas_out":[0-9]+,"memory_kib":[0-9]+\}$' \
+	'^\{"sessions":1,"sessions_tcp":1,"sessions_bosh":0,"sessions_poll":0,"uptime":[0-9]+,"stanzas_in":[0-9]+,"stanzas_out":[0-9]+,"stanzas_routed":[0-9]+,"stanzas_per_second":[0-9]+,"memory_kib":[0-9]+\}$' \
 	"$json"
 
 # ---- hostile control connections --------------------------------------------------
