@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "log.h"
 
 int fd_set_nonblocking(int fd)
 {
@@ -97,6 +98,21 @@ int listen_unix(const char *path, mode_t mode)
 		errno = e;
 		return -1;
 	}
+	return fd;
+}
+
+int listen_accept(int lfd, struct sockaddr_storage *ss, unsigned *len)
+{
+	socklen_t slen = ss ? (socklen_t)*len : 0;
+	int fd = accept4(lfd, (struct sockaddr *)ss, ss ? &slen : NULL,
+			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn("accept: %m");
+		return -1;
+	}
+	if (ss)
+		*len = (unsigned)slen;
 	return fd;
 }
 

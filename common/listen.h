@@ -17,6 +17,12 @@ int listen_tcp(const char *addr, const char *port, int reuseport);
 /* Binds and listens on a unix stream socket at path, replacing a stale
  * socket file left by a previous run. Returns the fd, or -1 with errno. */
 int listen_unix(const char *path, mode_t mode);
+struct sockaddr_storage;
+/* Accepts one connection on the listening socket lfd, non-blocking and
+   close-on-exec; the peer's address goes to ss/len when ss is not NULL.
+   Returns the fd, or -1 when there is nothing (more) to accept; an error
+   other than "try again" or an aborted handshake is logged. */
+int listen_accept(int lfd, struct sockaddr_storage *ss, unsigned *len);
 /* Starts a connection to the unix socket at path. Returns the fd, or -1
  * with errno (ENOENT, ECONNREFUSED, EAGAIN, ...). */
 int connect_unix(const char *path);

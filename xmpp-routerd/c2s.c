@@ -382,15 +382,10 @@ static void c2s_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	for (int i = 0; i < C2S_ACCEPTS_PER_WAKEUP; i++) {
 		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept: %m");
+		unsigned len = sizeof ss;
+		int fd = listen_accept(w->fd, &ss, &len);
+		if (fd < 0)
 			return;
-		}
 		if (c2s_count >= (size_t)xmppd_config.max_connections) {
 			log_warn("connection limit (%ld) reached, refusing one",
 				 xmppd_config.max_connections);

@@ -435,12 +435,9 @@ static const struct fconn_ops control_fconn_ops = {
 static void control_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)revents;
-	int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("accept: %m");
+	int fd = listen_accept(w->fd, NULL, NULL);
+	if (fd < 0)
 		return;
-	}
 	struct control_client *c = NULL;
 	if (control_count >= CONTROL_MAX_CLIENTS)
 		log_warn("control connection limit (%d) reached, refusing one",

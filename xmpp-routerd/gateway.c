@@ -271,12 +271,9 @@ static const struct fconn_ops gateway_fconn_ops = {
 static void gateway_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)revents;
-	int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("accept: %m");
+	int fd = listen_accept(w->fd, NULL, NULL);
+	if (fd < 0)
 		return;
-	}
 	struct gateway *gw = calloc(1, sizeof *gw);
 	if (!gw) {
 		close(fd);
