@@ -38,6 +38,9 @@ XMPPD_SRC  := $(filter-out xmpp-routerd/main.c,$(wildcard xmpp-routerd/*.c))
 XMPPD_OBJ  := $(XMPPD_SRC:%.c=$(B)/%.o)
 LDLIBS_XMPP := -lexpat -lsqlite3 -lidn -lssl -lcrypto
 XMPPD_BIN  := $(B)/xmpp-routerd/xmpp-routerd
+
+BOSHD_SRC  := $(filter-out boshd/main.c,$(wildcard boshd/*.c))
+BOSHD_OBJ  := $(BOSHD_SRC:%.c=$(B)/%.o)
 CTL_BIN    := $(B)/bin/parleyctl
 XMPP_SEND_BIN := $(B)/bin/xmpp-send
 # parleyctl works on xmpp-routerd's store: it links those files alone.
@@ -79,7 +82,7 @@ deps-bench:
 # ---- objects ------------------------------------------------------------
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -Ihttp-filed -Ixmpp-routerd -Itests/fuzz \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Ihttp-filed -Ixmpp-routerd -Iboshd -Itests/fuzz \
 	  -Itests/unit -c -o $@ $<
 
 $(LIBCOMMON): $(COMMON_OBJ)
@@ -107,13 +110,14 @@ $(B)/tests/bench/idlexmpp: $(B)/tests/bench/idlexmpp.o
 $(B)/tests/%: $(B)/tests/%.o $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat
 
-$(UNIT_BIN): $(UNIT_SRC:%.c=$(B)/%.o) $(HTTPD_OBJ) $(XMPPD_OBJ) $(LIBCOMMON)
+$(UNIT_BIN): $(UNIT_SRC:%.c=$(B)/%.o) $(HTTPD_OBJ) $(XMPPD_OBJ) $(BOSHD_OBJ) \
+             $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(LDLIBS_XMPP) $(CHECK_LIBS)
 
 $(REPLAY_BIN): $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/targets.o \
                $(FUZZ_NAMES:%=$(B)/tests/fuzz/fuzz_%.o) \
-               $(HTTPD_OBJ) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat
+               $(HTTPD_OBJ) $(BOSHD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat -lcrypto
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -139,9 +143,9 @@ fuzz: deps-fuzz
 	@mkdir -p build-fuzz
 	@set -e; for t in $(FUZZ_NAMES); do \
 	  echo "fuzz: building $$t"; \
-	  clang $(WARNFLAGS) $(FUZZ_CFLAGS) $(CPPFLAGS) -DFUZZING -Ihttp-filed -Itests/fuzz \
-	    -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
-	    $(HTTPD_SRC) $(COMMON_SRC) $(LDLIBS_EV) -lexpat; \
+	  clang $(WARNFLAGS) $(FUZZ_CFLAGS) $(CPPFLAGS) -DFUZZING -Ihttp-filed \
+	    -Iboshd -Itests/fuzz -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    $(HTTPD_SRC) $(BOSHD_SRC) $(COMMON_SRC) $(LDLIBS_EV) -lexpat -lcrypto; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  echo "fuzz: running $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
