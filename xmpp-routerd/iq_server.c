@@ -14,9 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "carbons.h"
 #include "iq_server.h"
-#include "register.h"
 #include "log.h"
+#include "register.h"
 #include "roster.h"
 #include "xmppd.h"
 
@@ -225,10 +226,17 @@ static const struct {
 	const char *var;
 	int registration_only;
 } iq_server_features[] = {
-	{NS_DISCO_INFO, 0}, {NS_DISCO_ITEMS, 0}, {NS_PING, 0},
-	{NS_VERSION, 0},    {NS_TIME, 0},	 {NS_VCARD, 0},
-	{NS_PRIVATE, 0},    {NS_BLOCKING, 0},	 {NS_ROSTER, 0},
+	{NS_DISCO_INFO, 0},
+	{NS_DISCO_ITEMS, 0},
+	{NS_PING, 0},
+	{NS_VERSION, 0},
+	{NS_TIME, 0},
+	{NS_VCARD, 0},
+	{NS_PRIVATE, 0},
+	{NS_BLOCKING, 0},
+	{NS_ROSTER, 0},
 	{NS_REGISTER, 1},
+	{"urn:xmpp:carbons:2", 0},
 };
 
 static int iq_add_identity(struct xml_node *q, const char *category,
@@ -644,6 +652,9 @@ static const struct iq_handler {
 	{"set", NS_BLOCKING, "unblock", IQ_OWN_ACCOUNT, iq_unblock},
 	{"get", NS_ROSTER, "query", IQ_OWN_ACCOUNT, roster_handle_get},
 	{"set", NS_ROSTER, "query", IQ_OWN_ACCOUNT, roster_handle_set},
+	{"set", "urn:xmpp:carbons:2", "enable", IQ_OWN_ACCOUNT, carbons_enable},
+	{"set", "urn:xmpp:carbons:2", "disable", IQ_OWN_ACCOUNT,
+	 carbons_disable},
 	{"get", "jabber:iq:register", "query", IQ_OWN_ACCOUNT,
 	 register_handle_get},
 	{"set", "jabber:iq:register", "query", IQ_OWN_ACCOUNT,

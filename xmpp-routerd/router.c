@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "carbons.h"
 #include "iq_server.h"
 #include "log.h"
 #include "subscription.h"
@@ -149,6 +150,18 @@ static int router_store_offline(const char *user, struct xml_node *st)
 	return rc;
 }
 
+/* got_it callbacks for carbons_copy. */
+static int router_is_session(struct session *r, void *ctx)
+{
+	return r == ctx;
+}
+
+static int router_got_bare(struct session *r, void *ctx)
+{
+	int top = *(int *)ctx;
+	return top >= 0 && r->available && r->priority == top;
+}
+
 /* A message to a local user's bare JID (or an unbound full JID). */
 static void router_message_to_user(struct session *s, struct xml_node *st,
 				   const char *user)
@@ -171,6 +184,8 @@ static void router_message_to_user(struct session *s, struct xml_node *st,
 		router_send(r, st);
 		delivered = 1;
 	}
+	if (delivered)
+		carbons_copy(user, st, "received", router_got_bare, &top);
 	if (delivered || strcmp(type, "headline") == 0)
 		return;
 	if (store_user_exists(xmppd_config.store, user) != 0) {
@@ -192,10 +207,12 @@ static void router_message(struct session *s, struct xml_node *st,
 		router_bounce(s, st, "cancel", "service-unavailable");
 		return;
 	}
+	carbons_copy(s->xs->user, st, "sent", router_is_session, s);
 	struct session *dst =
 		jid_has_resource(to) ? session_find_full(to) : NULL;
 	if (dst) {
 		router_send(dst, st);
+		carbons_copy(user, st, "received", router_is_session, dst);
 		return;
 	}
 	router_message_to_user(s, st, user);

@@ -155,6 +155,7 @@ struct session {
 	int available;  /* sent initial presence */
 	int priority;
 	int interested; /* requested the roster (RFC 6121 2.1.6) */
+	int carbons;    /* enabled message carbons (XEP-0280) */
 	char *presence; /* last available presence, serialised; NULL if none */
 };
 
