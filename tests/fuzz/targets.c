@@ -4,6 +4,7 @@
 const struct fuzz_target fuzz_targets[] = {
 	{"http_parse", fuzz_http_parse_run},
 	{"frame", fuzz_frame_run},
+	{"bosh_body", fuzz_bosh_body_run},
 	{"xml_stream", fuzz_xml_stream_run},
 	{NULL, NULL},
 };

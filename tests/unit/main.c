@@ -5,11 +5,13 @@
 #include "suites.h"
 
 static Suite *(*const all_suites[])(void) = {
-	buf_suite,	    frame_suite, attr_suite,  opt_suite,
-	http_parse_suite,   path_suite,	 range_suite, mime_suite,
-	http_date_suite,    jid_suite,	 xml_suite,   xml_stream_suite,
-	scram_suite,	    store_suite, tls_suite,   iq_server_suite,
-	subscription_suite,
+	buf_suite,	    frame_suite,	attr_suite,
+	opt_suite,	    http_parse_suite,	path_suite,
+	range_suite,	    mime_suite,		http_date_suite,
+	jid_suite,	    xml_suite,		xml_stream_suite,
+	scram_suite,	    store_suite,	tls_suite,
+	iq_server_suite,    subscription_suite, bosh_body_suite,
+	bosh_session_suite,
 };
 
 int main(void)

@@ -22,5 +22,7 @@ Suite *store_suite(void);
 Suite *tls_suite(void);
 Suite *iq_server_suite(void);
 Suite *subscription_suite(void);
+Suite *bosh_body_suite(void);
+Suite *bosh_session_suite(void);
 
 #endif
