@@ -41,6 +41,12 @@ XMPPD_BIN  := $(B)/xmpp-routerd/xmpp-routerd
 
 BOSHD_SRC  := $(filter-out boshd/main.c,$(wildcard boshd/*.c))
 BOSHD_OBJ  := $(BOSHD_SRC:%.c=$(B)/%.o)
+BOSHD_BIN  := $(B)/boshd/boshd
+
+# The document root with the web client (Converse.js from the npm registry,
+# pinned in http-filed/webclient/package-lock.json): build output.
+WEBCLIENT  := http-filed/webclient
+WWW_OUT    := $(B)/www
 CTL_BIN    := $(B)/bin/parleyctl
 XMPP_SEND_BIN := $(B)/bin/xmpp-send
 # parleyctl works on xmpp-routerd's store: it links those files alone.
@@ -55,9 +61,9 @@ UNIT_BIN   := $(B)/tests/unit-tests
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(B)/tests/fuzz-replay
 
-BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN)
+BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN)
 
-.PHONY: all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
+.PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
         check-integration asan fuzz bench bench-http run install \
         install-http-filed install-xmpp-routerd install-tools clean
 .DEFAULT_GOAL := all
@@ -94,6 +100,9 @@ $(HTTPD_BIN): $(B)/http-filed/main.o $(HTTPD_OBJ) $(LIBCOMMON)
 
 $(XMPPD_BIN): $(B)/xmpp-routerd/main.o $(XMPPD_OBJ) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(LDLIBS_XMPP)
+
+$(BOSHD_BIN): $(B)/boshd/main.o $(BOSHD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat -lcrypto
 
 $(CTL_BIN): $(B)/bin/parleyctl.o $(CTL_OBJ) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_XMPP)
@@ -158,8 +167,15 @@ bench: bench-http
 bench-http: deps deps-bench all
 	tests/bench/bench-http $(B)
 
+# ---- the web client -----------------------------------------------------------
+www: $(WWW_OUT)/index.html
+$(WWW_OUT)/index.html: $(WEBCLIENT)/build-www $(WEBCLIENT)/package-lock.json \
+    $(WEBCLIENT)/index.html $(WEBCLIENT)/converse-init.js \
+    $(wildcard $(WEBCLIENT)/.well-known/*.in) $(wildcard http-filed/www/*)
+	$(WEBCLIENT)/build-www $(WWW_OUT)
+
 # ---- run the stack under s6 --------------------------------------------------
-run: deps $(BINS)
+run: deps $(BINS) www
 	svc/make-run $(B)
 
 # ---- install -----------------------------------------------------------------

@@ -1,0 +1,36 @@
+/* config.c: boshd's configuration, checked at start-up (exit 100 for
+ * anything missing or wrong). */
+#include "boshd.h"
+#include "daemon.h"
+#include "log.h"
+
+struct boshd_config boshd_config = {
+	.cors_origin = "*",
+	.max_sessions = 100000,
+	.max_body = 1024 * 1024,
+	.bosh = {.domain = "localhost"},
+	.max_wait = 60,
+	.max_hold = 2,
+	.polling = 2,
+	.inactivity = 60,
+	.maxpause = 120,
+	.max_queue = 256 * 1024,
+};
+
+int boshd_configure(void)
+{
+	struct boshd_config *c = &boshd_config;
+	if (!c->socket || !c->router) {
+		log_error("--socket and --router are required");
+		return DAEMON_EXIT_USAGE;
+	}
+	c->bosh.max_wait = (unsigned)c->max_wait;
+	c->bosh.max_hold = (unsigned)c->max_hold;
+	c->bosh.polling = (unsigned)c->polling;
+	c->bosh.inactivity = (unsigned)c->inactivity;
+	c->bosh.poll_inactivity_extra = (unsigned)c->polling * 2;
+	c->bosh.maxpause = (unsigned)c->maxpause;
+	c->bosh.max_queue = (size_t)c->max_queue;
+	log_info("domain %s, router %s", c->bosh.domain, c->router);
+	return 0;
+}

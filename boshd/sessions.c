@@ -1,0 +1,292 @@
+/* sessions.c: boshd's table of BOSH sessions and the glue between the
+ * state machine (bosh_session.c, sans-I/O) and the world: every call into
+ * a session returns a struct bosh_out whose HTTP responses go to
+ * http-filed (front.c) and whose stream actions go to the router
+ * (uplink.c). Sessions are found by sid (HTTP side) and by channel
+ * (router side); each has one timer armed at its next deadline (wait
+ * expiry, inactivity). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attr.h"
+#include "boshd.h"
+#include "frame.h"
+#include "log.h"
+
+#define SESSIONS_BUCKETS 4096
+
+struct bsess {
+	struct bosh_session *s;
+	uint32_t channel;
+	ev_timer timer;
+	struct bsess *next_sid, *next_chan;
+};
+
+static struct bsess *by_sid[SESSIONS_BUCKETS], *by_chan[SESSIONS_BUCKETS];
+static size_t sessions_n;
+static uint32_t sessions_next_channel;
+static struct ev_loop *sessions_loop;
+
+static void bsess_apply(struct bsess *b, struct bosh_out *out);
+
+size_t sessions_count(void)
+{
+	return sessions_n;
+}
+
+static uint64_t sessions_now(void)
+{
+	return (uint64_t)(ev_now(sessions_loop) * 1000.0);
+}
+
+static size_t sessions_hash(const char *sid)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)sid; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % SESSIONS_BUCKETS;
+}
+
+static struct bsess **sessions_sid_slot(const char *sid)
+{
+	struct bsess **p = &by_sid[sessions_hash(sid)];
+	while (*p && strcmp(bosh_session_sid((*p)->s), sid) != 0)
+		p = &(*p)->next_sid;
+	return p;
+}
+
+static struct bsess **sessions_chan_slot(uint32_t channel)
+{
+	struct bsess **p = &by_chan[channel % SESSIONS_BUCKETS];
+	while (*p && (*p)->channel != channel)
+		p = &(*p)->next_chan;
+	return p;
+}
+
+static void bsess_free(struct bsess *b)
+{
+	struct bsess **p = sessions_sid_slot(bosh_session_sid(b->s));
+	if (*p == b)
+		*p = b->next_sid;
+	p = sessions_chan_slot(b->channel);
+	if (*p == b)
+		*p = b->next_chan;
+	ev_timer_stop(sessions_loop, &b->timer);
+	bosh_session_free(b->s);
+	free(b);
+	sessions_n--;
+}
+
+static void bsess_arm(struct bsess *b)
+{
+	uint64_t at = bosh_session_deadline(b->s), now = sessions_now();
+	ev_timer_stop(sessions_loop, &b->timer);
+	if (at == UINT64_MAX)
+		return;
+	ev_timer_set(&b->timer, at > now ? (double)(at - now) / 1000.0 : 0, 0);
+	ev_timer_start(sessions_loop, &b->timer);
+}
+
+static void bsess_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct bsess *b =
+		(struct bsess *)((char *)w - offsetof(struct bsess, timer));
+	struct bosh_out out;
+	bosh_out_init(&out);
+	bosh_session_timeout(b->s, sessions_now(), &out);
+	bsess_apply(b, &out);
+}
+
+static int bsess_open(struct bsess *b)
+{
+	struct buf p;
+	buf_init(&p, 256);
+	attr_append_str(&p, ATTR_TRANSPORT, "bosh");
+	attr_append_u32(&p, ATTR_SECURE,
+			(uint32_t)bosh_session_is_secure(b->s));
+	int rc =
+		uplink_send(FRAME_STREAM_OPEN, b->channel, buf_head(&p), p.len);
+	buf_free(&p);
+	return rc;
+}
+
+/* Carries out one stream action; -1 if the router cannot be reached. */
+static int bsess_act(struct bsess *b, const struct bosh_action *a)
+{
+	switch (a->kind) {
+	case BOSH_ACT_OPEN:
+		return bsess_open(b);
+	case BOSH_ACT_DATA:
+		return uplink_send(FRAME_STREAM_DATA, b->channel, a->data,
+				   a->len);
+	case BOSH_ACT_RESTART:
+		return uplink_send(FRAME_STREAM_RESTART, b->channel, NULL, 0);
+	case BOSH_ACT_CLOSE:
+		uplink_send(FRAME_STREAM_CLOSE, b->channel, NULL, 0);
+		return 0;
+	}
+	return 0;
+}
+
+/* Sends what out says, then frees b if the session ended. */
+static void bsess_apply(struct bsess *b, struct bosh_out *out)
+{
+	int router_failed = 0;
+	for (size_t i = 0; i < out->nactions && !router_failed; i++)
+		if (bsess_act(b, &out->actions[i]) < 0)
+			router_failed = 1;
+	for (size_t i = 0; i < out->nresponses; i++)
+		front_respond(out->responses[i].req, out->responses[i].status,
+			      out->responses[i].body, out->responses[i].len);
+	int ended = out->ended;
+	bosh_out_reset(out);
+	if (!ended && router_failed) {
+		bosh_session_router_closed(b->s, sessions_now(), out);
+		bsess_apply(b, out);
+		return;
+	}
+	if (ended) {
+		log_debug("session %s ended", bosh_session_sid(b->s));
+		bsess_free(b);
+		return;
+	}
+	bsess_arm(b);
+}
+
+static uint32_t sessions_channel(void)
+{
+	do
+		sessions_next_channel++;
+	while (sessions_next_channel == 0 ||
+	       *sessions_chan_slot(sessions_next_channel));
+	return sessions_next_channel;
+}
+
+static void sessions_create(struct bosh_body *body, int secure, uint64_t req)
+{
+	struct bosh_out out;
+	bosh_out_init(&out);
+	if (sessions_n >= (size_t)boshd_config.max_sessions ||
+	    !uplink_is_up()) {
+		bosh_body_free(body);
+		bosh_reply_error(sessions_n >= (size_t)boshd_config.max_sessions
+					 ? BOSH_COND_POLICY_VIOLATION
+					 : BOSH_COND_REMOTE_CONNECTION_FAILED,
+				 0, req, &out);
+		front_respond(out.responses[0].req, out.responses[0].status,
+			      out.responses[0].body, out.responses[0].len);
+		bosh_out_reset(&out);
+		return;
+	}
+	struct bsess *b = calloc(1, sizeof *b);
+	if (b)
+		b->s = bosh_session_new(&boshd_config.bosh, body, secure, req,
+					sessions_now(), &out);
+	else
+		bosh_body_free(body);
+	if (!b || !b->s) {
+		for (size_t i = 0; i < out.nresponses; i++)
+			front_respond(
+				out.responses[i].req, out.responses[i].status,
+				out.responses[i].body, out.responses[i].len);
+		if (!out.nresponses)
+			front_respond(req, 500, "", 0);
+		bosh_out_reset(&out);
+		free(b);
+		return;
+	}
+	b->channel = sessions_channel();
+	ev_timer_init(&b->timer, bsess_on_timer, 0, 0);
+	struct bsess **slot = sessions_sid_slot(bosh_session_sid(b->s));
+	b->next_sid = *slot;
+	*slot = b;
+	b->next_chan = by_chan[b->channel % SESSIONS_BUCKETS];
+	by_chan[b->channel % SESSIONS_BUCKETS] = b;
+	sessions_n++;
+	log_debug("session %s on channel %u", bosh_session_sid(b->s),
+		  b->channel);
+	bsess_apply(b, &out);
+}
+
+void sessions_request(struct bosh_body *body, int secure, uint64_t req)
+{
+	if (!body->sid) {
+		sessions_create(body, secure, req);
+		return;
+	}
+	struct bsess *b = *sessions_sid_slot(body->sid);
+	struct bosh_out out;
+	bosh_out_init(&out);
+	if (!b) {
+		int legacy = !(body->has & BOSH_HAS_VER);
+		bosh_body_free(body);
+		if (bosh_reply_error(BOSH_COND_ITEM_NOT_FOUND, legacy, req,
+				     &out) == 0)
+			front_respond(
+				out.responses[0].req, out.responses[0].status,
+				out.responses[0].body, out.responses[0].len);
+		bosh_out_reset(&out);
+		return;
+	}
+	bosh_session_request(b->s, body, req, sessions_now(), &out);
+	bsess_apply(b, &out);
+}
+
+void sessions_from_router(uint32_t channel, const char *data, size_t len)
+{
+	struct bsess *b = *sessions_chan_slot(channel);
+	if (!b)
+		return;
+	struct bosh_out out;
+	bosh_out_init(&out);
+	bosh_session_from_router(b->s, data, len, sessions_now(), &out);
+	bsess_apply(b, &out);
+}
+
+void sessions_router_closed(uint32_t channel)
+{
+	struct bsess *b = *sessions_chan_slot(channel);
+	if (!b)
+		return;
+	struct bosh_out out;
+	bosh_out_init(&out);
+	bosh_session_router_closed(b->s, sessions_now(), &out);
+	bsess_apply(b, &out);
+}
+
+/* Ends every session through end(s) (router lost, or shutdown). */
+static void sessions_end_all(int shutdown)
+{
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		while (by_chan[i]) {
+			struct bsess *b = by_chan[i];
+			struct bosh_out out;
+			bosh_out_init(&out);
+			if (shutdown)
+				bosh_session_terminate(
+					b->s, BOSH_COND_SYSTEM_SHUTDOWN,
+					sessions_now(), &out);
+			else
+				bosh_session_router_closed(b->s, sessions_now(),
+							   &out);
+			out.ended = 1; /* whatever it says: it is over */
+			bsess_apply(b, &out);
+		}
+}
+
+void sessions_router_lost(void)
+{
+	sessions_end_all(0);
+}
+
+void sessions_shutdown(void)
+{
+	sessions_end_all(1);
+}
+
+void sessions_init(struct ev_loop *loop)
+{
+	sessions_loop = loop;
+}
