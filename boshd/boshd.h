@@ -46,8 +46,10 @@ int uplink_send(uint16_t type, uint32_t channel, const void *payload,
 
 /* sessions.c */
 void sessions_init(struct ev_loop *loop);
-/* A parsed POST body from peer, for request req. Takes body. */
-void sessions_request(struct bosh_body *body, int secure, uint64_t req);
+/* A parsed POST body from the client at peer (its address as http-filed
+   saw it), for request req. Takes body. */
+void sessions_request(struct bosh_body *body, const char *peer, int secure,
+		      uint64_t req);
 /* From the router. */
 void sessions_from_router(uint32_t channel, const char *data, size_t len);
 void sessions_router_closed(uint32_t channel);

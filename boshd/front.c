@@ -133,7 +133,10 @@ static void front_post(struct front_conn *c, uint32_t channel,
 			   "400 Bad Request\n", 16);
 		return;
 	}
-	sessions_request(body, front_peer_is_loopback(r), req);
+	char peer[48];
+	snprintf(peer, sizeof peer, "%.*s", (int)r->peer_len,
+		 r->peer ? (const char *)r->peer : "?");
+	sessions_request(body, peer, front_peer_is_loopback(r), req);
 }
 
 static int front_on_frame(struct fconn *f, const struct frame_header *h,

@@ -5,6 +5,7 @@
  * (uplink.c). Sessions are found by sid (HTTP side) and by channel
  * (router side); each has one timer armed at its next deadline (wait
  * expiry, inactivity). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct bsess {
 	uint32_t channel;
 	ev_timer timer;
 	struct bsess *next_sid, *next_chan;
+	char peer[48]; /* the client's address, for the router's logs */
 };
 
 static struct bsess *by_sid[SESSIONS_BUCKETS], *by_chan[SESSIONS_BUCKETS];
@@ -103,6 +105,7 @@ static int bsess_open(struct bsess *b)
 {
 	struct buf p;
 	buf_init(&p, 256);
+	attr_append_str(&p, ATTR_PEER, b->peer);
 	attr_append_str(&p, ATTR_TRANSPORT, "bosh");
 	attr_append_u32(&p, ATTR_SECURE,
 			(uint32_t)bosh_session_is_secure(b->s));
@@ -164,7 +167,8 @@ static uint32_t sessions_channel(void)
 	return sessions_next_channel;
 }
 
-static void sessions_create(struct bosh_body *body, int secure, uint64_t req)
+static void sessions_create(struct bosh_body *body, const char *peer,
+			    int secure, uint64_t req)
 {
 	struct bosh_out out;
 	bosh_out_init(&out);
@@ -197,6 +201,7 @@ static void sessions_create(struct bosh_body *body, int secure, uint64_t req)
 		free(b);
 		return;
 	}
+	snprintf(b->peer, sizeof b->peer, "%s", peer);
 	b->channel = sessions_channel();
 	ev_timer_init(&b->timer, bsess_on_timer, 0, 0);
 	struct bsess **slot = sessions_sid_slot(bosh_session_sid(b->s));
@@ -210,10 +215,11 @@ static void sessions_create(struct bosh_body *body, int secure, uint64_t req)
 	bsess_apply(b, &out);
 }
 
-void sessions_request(struct bosh_body *body, int secure, uint64_t req)
+void sessions_request(struct bosh_body *body, const char *peer, int secure,
+		      uint64_t req)
 {
 	if (!body->sid) {
-		sessions_create(body, secure, req);
+		sessions_create(body, peer, secure, req);
 		return;
 	}
 	struct bsess *b = *sessions_sid_slot(body->sid);
