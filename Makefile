@@ -65,7 +65,7 @@ BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN)
 
 .PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
         check-integration asan fuzz bench bench-http run install \
-        install-http-filed install-xmpp-routerd install-tools clean
+        install-http-filed install-xmpp-routerd install-boshd install-tools clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -185,7 +185,16 @@ MAN8DIR = $(DESTDIR)$(PREFIX)/share/man/man8
 SVCDIR  = $(DESTDIR)$(PREFIX)/share/parley/svc
 WWWDIR  = $(DESTDIR)$(PREFIX)/share/parley/www
 
-install: install-http-filed install-xmpp-routerd install-tools
+install: install-http-filed install-xmpp-routerd install-boshd install-tools
+
+install-boshd: $(BOSHD_BIN)
+	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/boshd/log $(SVCDIR)/boshd/env
+	install -m 755 $(BOSHD_BIN) $(SBINDIR)/boshd
+	install -m 644 boshd/boshd.8 $(MAN8DIR)/boshd.8
+	install -m 755 svc/boshd/run $(SVCDIR)/boshd/run
+	install -m 755 svc/boshd/finish $(SVCDIR)/boshd/finish
+	install -m 644 svc/boshd/notification-fd $(SVCDIR)/boshd/notification-fd
+	install -m 755 svc/boshd/log/run $(SVCDIR)/boshd/log/run
 
 install-xmpp-routerd: $(XMPPD_BIN)
 	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/xmpp-routerd/log \
