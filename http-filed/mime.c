@@ -54,8 +54,9 @@ const char *mime_type_for(const char *path)
 	const char *name = strrchr(path, '/');
 	name = name ? name + 1 : path;
 	const char *dot = strrchr(name, '.');
-	if (!dot)
-		return MIME_DEFAULT;
+	if (!dot) /* RFC 6415: the one extension-less file a client asks for */
+		return strcmp(name, "host-meta") == 0 ? "application/xrd+xml"
+						      : MIME_DEFAULT;
 	char ext[MIME_EXT_MAX + 1];
 	size_t n = 0;
 	for (const char *c = dot + 1; *c; c++) {

@@ -285,6 +285,8 @@ static int static_send_body(struct client *cl, const struct http_request *req,
 	struct response r;
 	response_begin(&r, req->version_minor, status);
 	response_header(&r, "Content-Type", mime_type_for(path));
+	if (strncmp(path, "/.well-known/", 13) == 0) /* XEP-0156 discovery */
+		response_header(&r, "Access-Control-Allow-Origin", "*");
 	response_header_u64(&r, "Content-Length", count);
 	static_common_headers(&r, f);
 	response_header(&r, "Accept-Ranges", "bytes");

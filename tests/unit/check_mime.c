@@ -13,6 +13,9 @@ struct mime_case {
 
 static const struct mime_case mime_cases[] = {
 	{"/index.html", "text/html; charset=utf-8"},
+	{"/.well-known/host-meta", "application/xrd+xml"},
+	{"/.well-known/host-meta.json", "application/json"},
+	{"/other/README", OCTET},
 	{"/a.htm", "text/html; charset=utf-8"},
 	{"/app.js", "text/javascript; charset=utf-8"},
 	{"/mod.mjs", "text/javascript; charset=utf-8"},
