@@ -102,5 +102,15 @@ n=$(curl -sS --max-time 15 -o /dev/null -o /dev/null -w '%{http_code} %{num_conn
 	"$(url /nope)" "$(url /index.html)" | tr '\n' ' ')
 assert_eq "404 then 200 on one connection" "404 1 200 0 " "$n"
 
+# XEP-0156 connection discovery files
+mkdir -p "$T/www/.well-known"
+printf '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0"/>\n' >"$T/www/.well-known/host-meta"
+http /.well-known/host-meta
+assert_eq "host-meta: 200" 200 "$STATUS"
+assert_eq "host-meta: Content-Type application/xrd+xml" "application/xrd+xml" "$(hdr Content-Type)"
+assert_eq "host-meta: CORS for other origins' clients" "*" "$(hdr Access-Control-Allow-Origin)"
+http /index.html
+assert_eq "no CORS header on ordinary files" "" "$(hdr Access-Control-Allow-Origin)"
+
 assert_alive "http-filed still running" "$HTTPD_PID"
 finish
