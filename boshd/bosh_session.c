@@ -595,6 +595,11 @@ static int bosh_check_activity(struct bosh_session *s,
 	uint64_t min_gap = (uint64_t)s->polling * 1000;
 	if (unanswered > s->requests + (special ? 1u : 0u))
 		return -1;
+	/* The empty-request rules (XEP-0124 11, 12) look at the newest
+	   request in rid order: not at one that arrived early, nor at one
+	   that fills a gap below requests already waiting (14.2). */
+	if (b->rid != s->last_rid + 1 || s->npending)
+		return 0;
 	if (special || !bosh_is_empty(b) || gap >= min_gap)
 		return 0;
 	if (!s->polling_session && unanswered == s->requests)

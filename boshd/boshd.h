@@ -32,6 +32,9 @@ int boshd_configure(void);
 int front_setup(void);
 void front_start(struct ev_loop *loop);
 void front_stop(struct ev_loop *loop);
+/* Closes every http-filed connection (at the end of a stop, after the
+   sessions' last answers were written). */
+void front_close_all(void);
 /* Sends the HTTP answer to request handle req (dropped if its
    connection is gone). */
 void front_respond(uint64_t req, unsigned status, const char *body, size_t len);
@@ -50,6 +53,8 @@ void sessions_init(struct ev_loop *loop);
    saw it), for request req. Takes body. */
 void sessions_request(struct bosh_body *body, const char *peer, int secure,
 		      uint64_t req);
+/* http-filed says request req's client went away (HTTP_ABORT). */
+void sessions_abort(uint64_t req);
 /* From the router. */
 void sessions_from_router(uint32_t channel, const char *data, size_t len);
 void sessions_router_closed(uint32_t channel);

@@ -144,9 +144,10 @@ static int front_on_frame(struct fconn *f, const struct frame_header *h,
 {
 	struct front_conn *c = (struct front_conn *)f;
 	struct front_request r;
-	if (h->type == FRAME_HTTP_ABORT)
-		return 0; /* its answer, if any, will be dropped by http-filed
-			   */
+	if (h->type == FRAME_HTTP_ABORT) { /* the browser went away */
+		sessions_abort((uint64_t)c->id << 32 | h->channel);
+		return 0;
+	}
 	if (h->type != FRAME_HTTP_REQUEST ||
 	    front_parse(payload, h->length, &r) < 0) {
 		log_warn("http-filed sent a bad frame (%s)",
@@ -243,4 +244,10 @@ void front_stop(struct ev_loop *loop)
 {
 	ev_io_stop(loop, &front_watcher);
 	close(front_fd);
+}
+
+void front_close_all(void)
+{
+	while (front_conns)
+		front_free(front_conns);
 }

@@ -55,6 +55,7 @@ static void boshd_stop(struct ev_loop *loop)
 	front_stop(loop);
 	sessions_shutdown();
 	uplink_stop();
+	front_close_all();
 }
 
 static const struct daemon_desc boshd_daemon = {

@@ -15,6 +15,7 @@
 #include "log.h"
 
 #define SESSIONS_BUCKETS 4096
+#define SESSIONS_PENDING_SLOTS 65536 /* request -> session, for aborts */
 
 struct bsess {
 	struct bosh_session *s;
@@ -25,11 +26,43 @@ struct bsess {
 };
 
 static struct bsess *by_sid[SESSIONS_BUCKETS], *by_chan[SESSIONS_BUCKETS];
+/* Which session's channel each outstanding request went to, so that an
+   HTTP_ABORT (the browser went away, e.g. a page reload) frees the
+   request's slot in its session. Direct-mapped and fixed in size: a
+   collision only loses an abort, and a stale entry names a channel that
+   no longer exists. */
+static struct {
+	uint64_t req;
+	uint32_t channel;
+} sessions_pending[SESSIONS_PENDING_SLOTS];
 static size_t sessions_n;
 static uint32_t sessions_next_channel;
 static struct ev_loop *sessions_loop;
 
 static void bsess_apply(struct bsess *b, struct bosh_out *out);
+
+static size_t sessions_pending_slot(uint64_t req)
+{
+	return (size_t)((req ^ (req >> 29)) * 0x9E3779B97F4A7C15ull >> 48) %
+	       SESSIONS_PENDING_SLOTS;
+}
+
+static void sessions_pending_put(uint64_t req, uint32_t channel)
+{
+	size_t i = sessions_pending_slot(req);
+	sessions_pending[i].req = req;
+	sessions_pending[i].channel = channel;
+}
+
+/* The channel request req went to, and forgets it; 0 if unknown. */
+static uint32_t sessions_pending_take(uint64_t req)
+{
+	size_t i = sessions_pending_slot(req);
+	if (sessions_pending[i].req != req)
+		return 0;
+	sessions_pending[i].req = 0;
+	return sessions_pending[i].channel;
+}
 
 size_t sessions_count(void)
 {
@@ -140,9 +173,11 @@ static void bsess_apply(struct bsess *b, struct bosh_out *out)
 	for (size_t i = 0; i < out->nactions && !router_failed; i++)
 		if (bsess_act(b, &out->actions[i]) < 0)
 			router_failed = 1;
-	for (size_t i = 0; i < out->nresponses; i++)
+	for (size_t i = 0; i < out->nresponses; i++) {
+		sessions_pending_take(out->responses[i].req);
 		front_respond(out->responses[i].req, out->responses[i].status,
 			      out->responses[i].body, out->responses[i].len);
+	}
 	int ended = out->ended;
 	bosh_out_reset(out);
 	if (!ended && router_failed) {
@@ -236,8 +271,17 @@ void sessions_request(struct bosh_body *body, const char *peer, int secure,
 		bosh_out_reset(&out);
 		return;
 	}
+	sessions_pending_put(req, b->channel);
 	bosh_session_request(b->s, body, req, sessions_now(), &out);
 	bsess_apply(b, &out);
+}
+
+void sessions_abort(uint64_t req)
+{
+	uint32_t channel = sessions_pending_take(req);
+	struct bsess *b = channel ? *sessions_chan_slot(channel) : NULL;
+	if (b)
+		bosh_session_abort(b->s, req);
 }
 
 void sessions_from_router(uint32_t channel, const char *data, size_t len)
