@@ -11,7 +11,32 @@ import converse from '/converse/converse.min.js';
  * hot-linked from conversejs.org, off the page. */
 customElements.define('converse-footer', class extends HTMLElement {});
 
+/* Converse 14.0.0's "accept contact request" approves the request but
+ * never asks for the contact's presence in return (it calls a subscribe()
+ * that RosterContact does not have), so the accepting user would never see
+ * the contact online. This plugin does what XMPP clients usually do: when
+ * we approve a request (presence type='subscribed') from someone whose
+ * presence we do not get yet, we ask for it. */
+converse.plugins.add('parley-subscribe-back', {
+	initialize() {
+		const { api } = this._converse;
+		const { $pres } = converse.env;
+		api.listen.on('send', async (el) => {
+			if (el.tagName !== 'presence' ||
+			    el.getAttribute('type') !== 'subscribed')
+				return;
+			const to = el.getAttribute('to');
+			const contact = to ? await api.contacts.get(to) : null;
+			const sub = contact?.get('subscription');
+			if (contact && sub !== 'to' && sub !== 'both' &&
+			    contact.get('ask') !== 'subscribe')
+				api.send($pres({ to, type: 'subscribe' }));
+		});
+	},
+});
+
 converse.initialize({
+	whitelisted_plugins: ['parley-subscribe-back'],
 	bosh_service_url: '/http-bind/',
 	discover_connection_methods: false,
 	authentication: 'login',
