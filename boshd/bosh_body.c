@@ -18,6 +18,7 @@
 #include "bosh_body.h"
 #include "buf.h"
 #include "xml.h"
+#include "xml_restrict.h"
 
 #define BOSH_BODY_SEP '\x1f'
 #define BOSH_NS_XML "http://www.w3.org/XML/1998/namespace"
@@ -94,6 +95,7 @@ static const char *const bosh_body_conditions[] = {
 };
 
 struct bosh_parse {
+	struct xml_restrict restrict_; /* first: the parser's user data */
 	XML_Parser parser;
 	const struct bosh_body_limits *lim;
 	struct bosh_body *b;
@@ -449,60 +451,11 @@ static void bosh_parse_on_text(void *ud, const XML_Char *text, int len)
 		bosh_parse_fail_errno(p);
 }
 
-static void bosh_parse_restricted(void *ud)
+static void bosh_parse_refuse(void *owner, enum xml_restrict_reason why)
 {
-	bosh_parse_fail(ud, BOSH_BODY_RESTRICTED);
-}
-
-static void bosh_parse_on_doctype(void *ud, const XML_Char *name,
-				  const XML_Char *sysid, const XML_Char *pubid,
-				  int has_internal_subset)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal_subset;
-	bosh_parse_restricted(ud);
-}
-
-static void bosh_parse_on_entity(void *ud, const XML_Char *name, int is_param,
-				 const XML_Char *value, int value_len,
-				 const XML_Char *base, const XML_Char *sysid,
-				 const XML_Char *pubid,
-				 const XML_Char *notation)
-{
-	(void)name;
-	(void)is_param;
-	(void)value;
-	(void)value_len;
-	(void)base;
-	(void)sysid;
-	(void)pubid;
-	(void)notation;
-	bosh_parse_restricted(ud);
-}
-
-static void bosh_parse_on_pi(void *ud, const XML_Char *target,
-			     const XML_Char *data)
-{
-	(void)target;
-	(void)data;
-	bosh_parse_restricted(ud);
-}
-
-static void bosh_parse_on_comment(void *ud, const XML_Char *data)
-{
-	(void)data;
-	bosh_parse_restricted(ud);
-}
-
-static void bosh_parse_on_xml_decl(void *ud, const XML_Char *version,
-				   const XML_Char *encoding, int standalone)
-{
-	(void)version;
-	(void)standalone;
-	if (encoding && strcasecmp(encoding, "UTF-8") != 0)
-		bosh_parse_fail(ud, BOSH_BODY_NOT_WELL_FORMED);
+	bosh_parse_fail(owner, why == XML_RESTRICT_ENCODING
+				       ? BOSH_BODY_NOT_WELL_FORMED
+				       : BOSH_BODY_RESTRICTED);
 }
 
 /* ---- the parse */
@@ -522,11 +475,7 @@ static XML_Parser bosh_parse_expat(struct bosh_parse *p)
 	XML_SetUserData(x, p);
 	XML_SetElementHandler(x, bosh_parse_on_start, bosh_parse_on_end);
 	XML_SetCharacterDataHandler(x, bosh_parse_on_text);
-	XML_SetStartDoctypeDeclHandler(x, bosh_parse_on_doctype);
-	XML_SetEntityDeclHandler(x, bosh_parse_on_entity);
-	XML_SetProcessingInstructionHandler(x, bosh_parse_on_pi);
-	XML_SetCommentHandler(x, bosh_parse_on_comment);
-	XML_SetXmlDeclHandler(x, bosh_parse_on_xml_decl);
+	xml_restrict_install(x);
 	return x;
 }
 
@@ -568,6 +517,7 @@ int bosh_body_parse(const char *data, size_t len,
 {
 	struct bosh_parse p;
 	memset(&p, 0, sizeof p);
+	p.restrict_.refuse = bosh_parse_refuse;
 	*out = NULL;
 	if (len > lim->max_bytes || len > INT_MAX) {
 		*err = BOSH_BODY_TOO_LARGE;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "xml_restrict.h"
 #include "xml_stream.h"
 
 #define XML_STREAM_SEP '\x1f'
@@ -30,6 +31,7 @@
 #define XML_STREAM_ARENA_EXTRA 4096
 
 struct xml_stream {
+	struct xml_restrict restrict_; /* first: the parser's user data */
 	XML_Parser parser; /* NULL before the first feed and when compact */
 	const struct xml_stream_ops *ops;
 	void *ctx;
@@ -421,60 +423,11 @@ static void xml_stream_on_text(void *ud, const XML_Char *text, int len)
 
 /* ---- what RFC 6120 11 forbids */
 
-static void xml_stream_restricted(struct xml_stream *s)
+static void xml_stream_refuse(void *owner, enum xml_restrict_reason why)
 {
-	xml_stream_fail(s, XML_STREAM_RESTRICTED);
-}
-
-static void xml_stream_on_doctype(void *ud, const XML_Char *name,
-				  const XML_Char *sysid, const XML_Char *pubid,
-				  int has_internal_subset)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal_subset;
-	xml_stream_restricted(ud);
-}
-
-static void xml_stream_on_entity(void *ud, const XML_Char *name, int is_param,
-				 const XML_Char *value, int value_len,
-				 const XML_Char *base, const XML_Char *sysid,
-				 const XML_Char *pubid,
-				 const XML_Char *notation)
-{
-	(void)name;
-	(void)is_param;
-	(void)value;
-	(void)value_len;
-	(void)base;
-	(void)sysid;
-	(void)pubid;
-	(void)notation;
-	xml_stream_restricted(ud);
-}
-
-static void xml_stream_on_pi(void *ud, const XML_Char *target,
-			     const XML_Char *data)
-{
-	(void)target;
-	(void)data;
-	xml_stream_restricted(ud);
-}
-
-static void xml_stream_on_comment(void *ud, const XML_Char *data)
-{
-	(void)data;
-	xml_stream_restricted(ud);
-}
-
-static void xml_stream_on_xml_decl(void *ud, const XML_Char *version,
-				   const XML_Char *encoding, int standalone)
-{
-	(void)version;
-	(void)standalone;
-	if (encoding && strcasecmp(encoding, "UTF-8") != 0)
-		xml_stream_fail(ud, XML_STREAM_UNSUPPORTED_ENCODING);
+	xml_stream_fail(owner, why == XML_RESTRICT_ENCODING
+				       ? XML_STREAM_UNSUPPORTED_ENCODING
+				       : XML_STREAM_RESTRICTED);
 }
 
 /* ---- the parser's life */
@@ -487,6 +440,7 @@ struct xml_stream *xml_stream_new(const struct xml_stream_limits *lim,
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->restrict_.refuse = xml_stream_refuse;
 	s->lim = *lim;
 	s->ops = ops;
 	s->ctx = ctx;
@@ -568,11 +522,7 @@ static int xml_stream_start(struct xml_stream *s)
 	XML_SetElementHandler(p, xml_stream_on_start, xml_stream_on_end);
 	XML_SetCharacterDataHandler(p, xml_stream_on_text);
 	XML_SetStartNamespaceDeclHandler(p, xml_stream_on_ns_decl);
-	XML_SetStartDoctypeDeclHandler(p, xml_stream_on_doctype);
-	XML_SetEntityDeclHandler(p, xml_stream_on_entity);
-	XML_SetProcessingInstructionHandler(p, xml_stream_on_pi);
-	XML_SetCommentHandler(p, xml_stream_on_comment);
-	XML_SetXmlDeclHandler(p, xml_stream_on_xml_decl);
+	xml_restrict_install(p);
 #if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 6)
 	/* events must not wait for more input than the token needs */
 	XML_SetReparseDeferralEnabled(p, XML_FALSE);
