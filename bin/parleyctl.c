@@ -102,10 +102,11 @@ static int make_creds(const char *password, struct scram_creds *sha1,
 	return 0;
 }
 
-static int cmd_user_add(struct parleyctl *ctl, const struct command *cmd,
-			char **argv, int argc)
+/* user add and user passwd: NAME [PASSWORD] -> SCRAM keys -> store.
+   creating says which; the store's "1" is "exists" or "no such user". */
+static int user_set_password(struct parleyctl *ctl, char **argv, int argc,
+			     int creating)
 {
-	(void)cmd;
 	char user[JID_PART_MAX + 1], password[PARLEYCTL_PASSWORD_MAX];
 	struct scram_creds c1, c256;
 	if (prep_user(argv[0], user, sizeof user) < 0)
@@ -113,31 +114,30 @@ static int cmd_user_add(struct parleyctl *ctl, const struct command *cmd,
 	if (read_password(argv, argc, 1, password, sizeof password) < 0 ||
 	    make_creds(password, &c1, &c256) < 0)
 		return PARLEYCTL_EXIT_USAGE;
-	int rc = store_user_create(ctl->store, user, &c1, &c256);
+	int rc = creating ? store_user_create(ctl->store, user, &c1, &c256)
+			  : store_user_set_creds(ctl->store, user, &c1, &c256);
 	if (rc == 1) {
-		fprintf(stderr, "parleyctl: user %s exists\n", user);
+		fprintf(stderr,
+			creating ? "parleyctl: user %s exists\n"
+				 : "parleyctl: no user %s\n",
+			user);
 		return PARLEYCTL_EXIT_NOT_FOUND;
 	}
 	return rc == 0 ? 0 : PARLEYCTL_EXIT_TEMPORARY;
+}
+
+static int cmd_user_add(struct parleyctl *ctl, const struct command *cmd,
+			char **argv, int argc)
+{
+	(void)cmd;
+	return user_set_password(ctl, argv, argc, 1);
 }
 
 static int cmd_user_passwd(struct parleyctl *ctl, const struct command *cmd,
 			   char **argv, int argc)
 {
 	(void)cmd;
-	char user[JID_PART_MAX + 1], password[PARLEYCTL_PASSWORD_MAX];
-	struct scram_creds c1, c256;
-	if (prep_user(argv[0], user, sizeof user) < 0)
-		return PARLEYCTL_EXIT_USAGE;
-	if (read_password(argv, argc, 1, password, sizeof password) < 0 ||
-	    make_creds(password, &c1, &c256) < 0)
-		return PARLEYCTL_EXIT_USAGE;
-	int rc = store_user_set_creds(ctl->store, user, &c1, &c256);
-	if (rc == 1) {
-		fprintf(stderr, "parleyctl: no user %s\n", user);
-		return PARLEYCTL_EXIT_NOT_FOUND;
-	}
-	return rc == 0 ? 0 : PARLEYCTL_EXIT_TEMPORARY;
+	return user_set_password(ctl, argv, argc, 0);
 }
 
 static int cmd_user_delete(struct parleyctl *ctl, const struct command *cmd,
