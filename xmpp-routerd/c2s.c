@@ -284,8 +284,6 @@ static ssize_t c2s_on_read(struct conn *conn, const char *data, size_t len)
 	xstream_feed(&c->xs, data, len);
 	if (c2s_settle(c) < 0)
 		return -1;
-	if (!c->closing)
-		xstream_idle(&c->xs);
 	return (ssize_t)len;
 }
 

@@ -63,6 +63,7 @@ static int xmppd_setup(int nworkers)
 
 static int xmppd_start(struct ev_loop *loop, int index)
 {
+	xstream_start(loop);
 	gateway_start(loop);
 	control_start(loop);
 	return c2s_start(loop, index);
@@ -73,6 +74,7 @@ static void xmppd_stop(struct ev_loop *loop)
 	gateway_stop(loop);
 	control_stop(loop);
 	c2s_stop(loop);
+	xstream_stop();
 }
 
 static const struct daemon_desc xmppd_daemon = {

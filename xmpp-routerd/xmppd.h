@@ -14,11 +14,15 @@
 #include <time.h>
 
 #include "buf.h"
+#include "deadline.h"
 #include "jid.h"
 #include "scram.h"
 #include "store.h"
 #include "xml.h"
 #include "xml_stream.h"
+
+/* A stream without input this long drops its parser state (s). */
+#define XSTREAM_IDLE_SECS 5
 
 #define NS_STREAMS "http://etherx.jabber.org/streams"
 #define NS_CLIENT "jabber:client"
@@ -107,6 +111,7 @@ struct xstream {
 	struct sasl_exchange *sasl;
 	struct session *session; /* once bound */
 	ev_timer delay;   /* SASL failure delay */
+	struct deadline_entry idle; /* XSTREAM_IDLE_SECS after the last input */
 	char peer[XMPPD_PEER_MAX];
 	time_t since;
 	uint64_t bytes_in, bytes_out, stanzas_in, stanzas_out;
@@ -133,9 +138,10 @@ void xstream_gone(struct xstream *xs);
 int xstream_send_stanza(struct xstream *xs, const char *xml, size_t len);
 /* Serialises and sends a node. 0 or -1. */
 int xstream_send_node(struct xstream *xs, const struct xml_node *n);
-/* Called when the transport's input goes idle: lets the parser drop its
-   state. */
-void xstream_idle(struct xstream *xs);
+/* Starts the worker's idle timer: a stream without input for
+   XSTREAM_IDLE_SECS lets its parser drop its expat state (~10 KiB). */
+void xstream_start(struct ev_loop *loop);
+void xstream_stop(void);
 
 /* ---- sasl.c ------------------------------------------------------------- */
 

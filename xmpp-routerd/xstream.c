@@ -7,6 +7,7 @@
  * ends in the stream error RFC 6120 4.9.3 names, followed by the closing
  * tag. The transport only moves bytes (struct xstream_transport). */
 #include <errno.h>
+#include <stddef.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +383,31 @@ static int xstream_new_id(struct xstream *xs)
 	return 0;
 }
 
+/* ---- idle streams drop their parser state */
+
+static struct deadline_list xstream_idle_list;
+
+static void xstream_on_idle(struct deadline_list *l, struct deadline_entry *e)
+{
+	struct xstream *xs =
+		(struct xstream *)((char *)e - offsetof(struct xstream, idle));
+	if (xs->parser && xml_stream_compact(xs->parser) < 0)
+		deadline_touch(l, e); /* in the middle of a stanza: later */
+}
+
+void xstream_start(struct ev_loop *loop)
+{
+	deadline_list_init(&xstream_idle_list, loop, XSTREAM_IDLE_SECS,
+			   xstream_on_idle);
+}
+
+void xstream_stop(void)
+{
+	deadline_list_stop(&xstream_idle_list);
+}
+
+/* ---- the stream */
+
 int xstream_init(struct xstream *xs, const struct xstream_transport *t,
 		 void *owner, const char *peer, int secure, int tls_offered)
 {
@@ -408,6 +434,7 @@ int xstream_feed(struct xstream *xs, const char *data, size_t len)
 	if (xs->state == XS_CLOSING || !xs->parser)
 		return -1;
 	xs->bytes_in += len;
+	deadline_touch(&xstream_idle_list, &xs->idle);
 	int rc = xml_stream_feed(xs->parser, data, len);
 	if (xs->restart_pending && xs->state != XS_CLOSING) {
 		/* The parser was stopped at the element that ended the old
@@ -438,11 +465,6 @@ void xstream_tls_started(struct xstream *xs)
 	xstream_restart(xs);
 }
 
-void xstream_idle(struct xstream *xs)
-{
-	if (xs->parser && xs->state == XS_ACTIVE)
-		xml_stream_compact(xs->parser);
-}
 
 void xstream_gone(struct xstream *xs)
 {
@@ -451,6 +473,7 @@ void xstream_gone(struct xstream *xs)
 		xs->session = NULL;
 	}
 	sasl_free(xs);
+	deadline_remove(&xstream_idle_list, &xs->idle);
 	xml_stream_free(xs->parser);
 	xs->parser = NULL;
 	free(xs->user);
