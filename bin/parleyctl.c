@@ -3,12 +3,15 @@
  * A table of commands, each "noun verb" (or one word) with prefix matching
  * ("us ad" is "user add"). The user commands work on xmpp-routerd's store
  * directly (SQLite in WAL mode allows it while the daemon runs). The
- * session and stats commands ask the running daemon over its control
- * socket (common/PROTOCOL.md, section 10) with blocking I/O: one request,
- * records back, an end status. Output is aligned columns by default, one
- * JSON object per line with --json, tab-separated with --tsv. Exit codes:
- * 0 done, 1 the thing asked for does not exist or already exists, 100 bad
- * usage, 111 the store or the daemon cannot be used. */
+ * session and stats commands ask the running xmpp-routerd over its
+ * control socket (common/PROTOCOL.md, section 10) with blocking I/O: one
+ * request, records back, an end status. The bosh commands ask one or
+ * more boshd the same way, over their own control sockets: a listing
+ * merges their records, a terminate tries each in turn. Output is
+ * aligned columns by default, one JSON object per line with --json,
+ * tab-separated with --tsv. Exit codes: 0 done, 1 the thing asked for does
+ * not exist or already exists, 100 bad usage, 111 the store or the daemon
+ * cannot be used. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,17 +39,21 @@
 #define PARLEYCTL_FIELD_NAME_MAX 32
 #define PARLEYCTL_COLUMNS_MAX 64
 #define PARLEYCTL_CHANNEL 1
+/* --bosh-control-socket given at most this many times */
+#define PARLEYCTL_BOSH_SOCKETS_MAX 16
 
 enum output { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_TSV };
 
 struct parleyctl {
 	const char *db;
-	const char *socket;
+	const char *socket; /* xmpp-routerd's control socket */
+	const char *bosh_sockets[PARLEYCTL_BOSH_SOCKETS_MAX]; /* boshd's */
+	size_t nbosh;
 	enum output output;
 	struct store *store;
 };
 
-enum needs { NEEDS_STORE, NEEDS_DAEMON };
+enum needs { NEEDS_STORE, NEEDS_DAEMON, NEEDS_BOSHD };
 
 struct command {
 	const char *noun, *verb; /* verb NULL: a one-word command */
@@ -55,6 +62,8 @@ struct command {
 	const char *help;
 	enum needs needs;
 	int vertical; /* text output: one "name value" line per field */
+	/* the command the daemon knows, if not the words themselves */
+	const char *daemon_command;
 	int (*run)(struct parleyctl *ctl, const struct command *cmd,
 		   char **argv, int argc);
 };
@@ -542,6 +551,7 @@ static size_t text_width(const char *s, size_t len)
 /* The columns: the field names of the first record, and their widths. */
 struct table {
 	enum output output;
+	size_t nprinted; /* records printed by print_vertical */
 	size_t ncolumns;
 	struct field columns[PARLEYCTL_COLUMNS_MAX];
 	size_t width[PARLEYCTL_COLUMNS_MAX];
@@ -617,13 +627,16 @@ static void table_row(const unsigned char *p, size_t len, void *ctx)
 	putchar('\n');
 }
 
-/* One "name  value" line per field (a single record such as stats). */
+/* One "name  value" line per field (a single record such as stats); an
+   empty line between records (one per boshd, say). */
 static void print_vertical(const unsigned char *p, size_t len, void *ctx)
 {
-	const struct table *t = ctx;
+	struct table *t = ctx;
 	struct attr_iter it;
 	struct field f;
 	size_t width = 0;
+	if (t->nprinted++)
+		putchar('\n');
 	attr_iter_init(&it, p, len);
 	while (record_next(&it, &f))
 		if (f.name_len > width)
@@ -677,47 +690,138 @@ static int answer_exit_code(const struct answer *ans)
 	}
 }
 
-/* Any command answered by the daemon: its words are the command. */
-static int cmd_daemon(struct parleyctl *ctl, const struct command *cmd,
-		      char **argv, int argc)
+/* Asks the daemon at path for command with its operands; the records
+   go to ans (empty), its status and message too. 0, or an exit code after
+   a line on stderr (the daemon cannot be reached or broke the protocol). */
+static int daemon_ask(const char *path, const char *command, char **argv,
+		      int argc, struct answer *ans)
 {
-	char command[64];
 	struct buf out;
-	struct answer ans = {.status = FRAME_CTL_FAILED};
 	const char *why = NULL;
-	snprintf(command, sizeof command, "%s%s%s", cmd->noun,
-		 cmd->verb ? " " : "", cmd->verb ? cmd->verb : "");
+	ans->status = FRAME_CTL_FAILED;
 	buf_init(&out, FRAME_HEADER_SIZE * 2 + 64 + FRAME_CTL_MAX_PAYLOAD);
 	if (request_build(&out, command, argv, argc) < 0) {
 		fprintf(stderr, "parleyctl: operands too long\n");
 		buf_free(&out);
 		return PARLEYCTL_EXIT_USAGE;
 	}
-	int fd = daemon_connect(ctl->socket);
+	int fd = daemon_connect(path);
 	if (fd < 0) {
-		fprintf(stderr, "parleyctl: cannot connect to %s: %s\n",
-			ctl->socket, strerror(errno));
+		fprintf(stderr, "parleyctl: cannot connect to %s: %s\n", path,
+			strerror(errno));
 		buf_free(&out);
 		return PARLEYCTL_EXIT_TEMPORARY;
 	}
-	buf_init(&ans.records, PARLEYCTL_REPLY_MAX);
 	int rc = write_all(fd, buf_head(&out), out.len);
 	if (rc < 0)
 		why = strerror(errno);
 	else
-		rc = answer_read(&ans, fd, &why);
+		rc = answer_read(ans, fd, &why);
 	close(fd);
 	buf_free(&out);
 	if (rc < 0) {
-		fprintf(stderr, "parleyctl: %s: %s\n", ctl->socket,
+		fprintf(stderr, "parleyctl: %s: %s\n", path,
 			why ? why : "protocol error");
-		buf_free(&ans.records);
 		return PARLEYCTL_EXIT_TEMPORARY;
 	}
-	answer_print(&ans, ctl->output, cmd->vertical);
-	fflush(stdout);
+	return 0;
+}
+
+/* The command as the daemon knows it: its words, or daemon_command. */
+static void command_words(const struct command *cmd, char *out, size_t outsz)
+{
+	if (cmd->daemon_command)
+		snprintf(out, outsz, "%s", cmd->daemon_command);
+	else
+		snprintf(out, outsz, "%s%s%s", cmd->noun, cmd->verb ? " " : "",
+			 cmd->verb ? cmd->verb : "");
+}
+
+/* A command answered by xmpp-routerd. */
+static int cmd_daemon(struct parleyctl *ctl, const struct command *cmd,
+		      char **argv, int argc)
+{
+	char command[64];
+	struct answer ans = {.status = FRAME_CTL_FAILED};
+	command_words(cmd, command, sizeof command);
+	buf_init(&ans.records, PARLEYCTL_REPLY_MAX);
+	int rc = daemon_ask(ctl->socket, command, argv, argc, &ans);
+	if (rc == 0) {
+		answer_print(&ans, ctl->output, cmd->vertical);
+		fflush(stdout);
+		rc = answer_exit_code(&ans);
+	}
 	buf_free(&ans.records);
-	return answer_exit_code(&ans);
+	return rc;
+}
+
+/* Asks the boshd at path and adds its records to all. 0, or an exit code
+   after a line on stderr. */
+static int bosh_ask_into(const char *path, const char *command, char **argv,
+			 int argc, struct answer *all)
+{
+	struct answer one = {.status = FRAME_CTL_FAILED};
+	buf_init(&one.records, PARLEYCTL_REPLY_MAX);
+	int rc = daemon_ask(path, command, argv, argc, &one);
+	if (rc == 0 && buf_append(&all->records, buf_head(&one.records),
+				  one.records.len) < 0) {
+		fprintf(stderr, "parleyctl: %s: answer too long\n", path);
+		rc = PARLEYCTL_EXIT_TEMPORARY;
+	} else if (rc == 0) {
+		all->nrecords += one.nrecords;
+		rc = answer_exit_code(&one);
+	}
+	buf_free(&one.records);
+	return rc;
+}
+
+/* A listing from every boshd, merged: the records of all, printed
+   together. The exit code is the first failure's, or 0. */
+static int cmd_bosh_each(struct parleyctl *ctl, const struct command *cmd,
+			 char **argv, int argc)
+{
+	char command[64];
+	struct answer all = {.status = FRAME_CTL_OK};
+	int rc = 0;
+	command_words(cmd, command, sizeof command);
+	buf_init(&all.records, PARLEYCTL_REPLY_MAX);
+	for (size_t i = 0; i < ctl->nbosh; i++) {
+		int r = bosh_ask_into(ctl->bosh_sockets[i], command, argv, argc,
+				      &all);
+		if (rc == 0)
+			rc = r;
+	}
+	answer_print(&all, ctl->output, cmd->vertical);
+	fflush(stdout);
+	buf_free(&all.records);
+	return rc;
+}
+
+/* Asks each boshd in turn to end the session until one has it. 0; 1 if
+   none has it; the first failure's exit code if a boshd could not say. */
+static int cmd_bosh_terminate(struct parleyctl *ctl, const struct command *cmd,
+			      char **argv, int argc)
+{
+	char command[64];
+	int rc = PARLEYCTL_EXIT_NOT_FOUND;
+	command_words(cmd, command, sizeof command);
+	for (size_t i = 0; i < ctl->nbosh; i++) {
+		struct answer one = {.status = FRAME_CTL_FAILED};
+		buf_init(&one.records, FRAME_CTL_MAX_PAYLOAD);
+		int r = daemon_ask(ctl->bosh_sockets[i], command, argv, argc,
+				   &one);
+		buf_free(&one.records);
+		if (r == 0 && one.status == FRAME_CTL_OK)
+			return 0;
+		if (r == 0 && one.status != FRAME_CTL_NOT_FOUND)
+			r = answer_exit_code(&one);
+		if (r != 0 && rc == PARLEYCTL_EXIT_NOT_FOUND)
+			rc = r;
+	}
+	if (rc == PARLEYCTL_EXIT_NOT_FOUND)
+		fprintf(stderr, "parleyctl: no such BOSH session: %s\n",
+			argv[0]);
+	return rc;
 }
 
 /* ---- commands -------------------------------------------------------------
@@ -726,20 +830,27 @@ static int cmd_daemon(struct parleyctl *ctl, const struct command *cmd,
 static const struct command commands[] = {
 	{"user", "add", 1, 2, "NAME [PASSWORD]",
 	 "create a user (password from stdin if not given)", NEEDS_STORE, 0,
-	 cmd_user_add},
+	 NULL, cmd_user_add},
 	{"user", "delete", 1, 1, "NAME",
-	 "delete a user and everything stored for them", NEEDS_STORE, 0,
+	 "delete a user and everything stored for them", NEEDS_STORE, 0, NULL,
 	 cmd_user_delete},
-	{"user", "list", 0, 0, "", "list users", NEEDS_STORE, 0, cmd_user_list},
+	{"user", "list", 0, 0, "", "list users", NEEDS_STORE, 0, NULL,
+	 cmd_user_list},
 	{"user", "passwd", 1, 2, "NAME [PASSWORD]", "set a user's password",
-	 NEEDS_STORE, 0, cmd_user_passwd},
+	 NEEDS_STORE, 0, NULL, cmd_user_passwd},
 	{"session", "list", 0, 0, "", "list the connected sessions",
-	 NEEDS_DAEMON, 0, cmd_daemon},
+	 NEEDS_DAEMON, 0, NULL, cmd_daemon},
 	{"session", "kick", 1, 1, "JID",
-	 "end one session (full JID) or all of a user's", NEEDS_DAEMON, 0,
+	 "end one session (full JID) or all of a user's", NEEDS_DAEMON, 0, NULL,
 	 cmd_daemon},
 	{"stats", NULL, 0, 0, "", "the daemon's counters", NEEDS_DAEMON, 1,
-	 cmd_daemon},
+	 NULL, cmd_daemon},
+	{"bosh", "list", 0, 0, "", "list the BOSH sessions of every boshd",
+	 NEEDS_BOSHD, 0, "session list", cmd_bosh_each},
+	{"bosh", "terminate", 1, 1, "SID", "end a BOSH session", NEEDS_BOSHD, 0,
+	 "session terminate", cmd_bosh_terminate},
+	{"bosh", "stats", 0, 0, "", "each boshd's counters", NEEDS_BOSHD, 1,
+	 "stats", cmd_bosh_each},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -747,7 +858,8 @@ static const struct command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: parleyctl [--db FILE] [--control-socket PATH] "
-		   "[--json | --tsv] COMMAND [ARGS]\n"
+		   "[--bosh-control-socket PATH]...\n"
+		   "                 [--json | --tsv] COMMAND [ARGS]\n"
 		   "Administers a Parley server.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		char words[64];
@@ -762,6 +874,11 @@ static void usage(FILE *f)
 		"[$XMPP_ROUTERD_DB]\n"
 		"  --control-socket PATH  xmpp-routerd's control socket "
 		"[$XMPP_ROUTERD_CONTROL_SOCKET]\n"
+		"  --bosh-control-socket PATH\n"
+		"                         a boshd's control socket, for the "
+		"bosh commands; may be\n"
+		"                         repeated "
+		"[$PARLEYCTL_BOSH_CONTROL_SOCKET]\n"
 		"  --json                 one JSON object per line\n"
 		"  --tsv                  tab-separated, with a header line\n"
 		"  --help, --version\n"
@@ -803,6 +920,18 @@ static const struct command *find_command(char **words, int n)
 	return found;
 }
 
+/* One more --bosh-control-socket; 0, or -1 past the bound. */
+static int add_bosh_socket(struct parleyctl *ctl, const char *path)
+{
+	if (ctl->nbosh == PARLEYCTL_BOSH_SOCKETS_MAX) {
+		fprintf(stderr, "parleyctl: at most %d boshd control sockets\n",
+			PARLEYCTL_BOSH_SOCKETS_MAX);
+		return -1;
+	}
+	ctl->bosh_sockets[ctl->nbosh++] = path;
+	return 0;
+}
+
 /* Parses the options; the index of the first word, or -1 with *rc set. */
 static int parse_options(struct parleyctl *ctl, int argc, char **argv, int *rc)
 {
@@ -818,7 +947,11 @@ static int parse_options(struct parleyctl *ctl, int argc, char **argv, int *rc)
 		else if (strcmp(argv[i], "--control-socket") == 0 &&
 			 i + 1 < argc)
 			ctl->socket = argv[++i];
-		else if (strcmp(argv[i], "--help") == 0) {
+		else if (strcmp(argv[i], "--bosh-control-socket") == 0 &&
+			 i + 1 < argc) {
+			if (add_bosh_socket(ctl, argv[++i]) < 0)
+				return -1;
+		} else if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			*rc = 0;
 			return -1;
@@ -854,6 +987,28 @@ static int run_on_store(struct parleyctl *ctl, const struct command *cmd,
 	return rc;
 }
 
+/* 1 if the control sockets cmd needs are named (the environment's boshd
+   socket when no option names one), else 0 after a line on stderr. */
+static int sockets_are_named(struct parleyctl *ctl, const struct command *cmd)
+{
+	const char *bosh = getenv("PARLEYCTL_BOSH_CONTROL_SOCKET");
+	if (cmd->needs == NEEDS_BOSHD && ctl->nbosh == 0 && bosh && *bosh)
+		add_bosh_socket(ctl, bosh);
+	if (cmd->needs == NEEDS_BOSHD && ctl->nbosh == 0) {
+		fprintf(stderr, "parleyctl: no boshd control socket: use "
+				"--bosh-control-socket PATH or "
+				"PARLEYCTL_BOSH_CONTROL_SOCKET\n");
+		return 0;
+	}
+	if (cmd->needs == NEEDS_DAEMON && !ctl->socket) {
+		fprintf(stderr, "parleyctl: no control socket: use "
+				"--control-socket PATH or "
+				"XMPP_ROUTERD_CONTROL_SOCKET\n");
+		return 0;
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct parleyctl ctl = {
@@ -878,11 +1033,7 @@ int main(int argc, char **argv)
 	}
 	if (cmd->needs == NEEDS_STORE)
 		return run_on_store(&ctl, cmd, argv + i + words, nops);
-	if (!ctl.socket) {
-		fprintf(stderr, "parleyctl: no control socket: use "
-				"--control-socket PATH or "
-				"XMPP_ROUTERD_CONTROL_SOCKET\n");
+	if (!sockets_are_named(&ctl, cmd))
 		return PARLEYCTL_EXIT_USAGE;
-	}
 	return cmd->run(&ctl, cmd, argv + i + words, nops);
 }

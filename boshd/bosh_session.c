@@ -28,6 +28,9 @@
 /* Out-of-order requests: the window, plus one pause or terminate. */
 #define BOSH_PENDING_MAX (BOSH_REQUESTS_MAX + 1)
 #define BOSH_ROUTER_DEPTH 64
+/* XEP-0124 9.3: a response the client has not acknowledged this long
+   after it was sent is reported as probably lost (ms). */
+#define BOSH_REPORT_AFTER_MS 1000
 #define BOSH_NEVER UINT64_MAX
 
 struct bosh_held {
@@ -43,6 +46,7 @@ struct bosh_kept {
 	uint64_t rid;
 	char *body;
 	size_t len;
+	uint64_t sent_at; /* ms */
 };
 
 enum bosh_state {
@@ -53,7 +57,7 @@ enum bosh_state {
 
 struct bosh_session {
 	const struct bosh_config *cfg;
-	char sid[2 * BOSH_SID_BYTES + 1];
+	char sid[BOSH_SID_MAX + 1];
 	enum bosh_state state;
 	uint64_t create_rid, last_rid;
 	unsigned wait, hold, requests, inactivity, polling;
@@ -79,6 +83,7 @@ struct bosh_session {
 	int prev_empty;		/* that request carried nothing */
 	int prev_answer_empty;	/* and its response carried nothing */
 	uint64_t prev_rid;
+	uint64_t report_rid, report_ms; /* XEP-0124 9.3, for the next answer */
 	struct buf term; /* the terminal response, BOSH_TERMINATING */
 	unsigned term_status;
 	struct bosh_out *out; /* during a call, for the router callbacks */
@@ -369,7 +374,7 @@ static void bosh_keep(struct bosh_session *s, uint64_t rid, const struct buf *b)
 			(s->nkept - 1) * sizeof s->kept[0]);
 		s->nkept--;
 	}
-	s->kept[s->nkept++] = (struct bosh_kept){rid, copy, b->len};
+	s->kept[s->nkept++] = (struct bosh_kept){rid, copy, b->len, s->now};
 }
 
 /* The creation response attributes (XEP-0124 7.2, XEP-0206 5). */
@@ -418,6 +423,11 @@ static int bosh_answer(struct bosh_session *s, size_t i)
 		bosh_w_creation(s, &b);
 	else if (s->ack && s->last_rid != h.rid)
 		bosh_w_num(&b, "ack", s->last_rid);
+	if (s->report_rid && !creation) {
+		bosh_w_num(&b, "report", s->report_rid);
+		bosh_w_num(&b, "time", s->report_ms);
+		s->report_rid = 0;
+	}
 	if (hdr) {
 		bosh_w_attr(&b, "xmpp:version", s->xmpp_ver);
 		bosh_w_attr(&b, "authid", s->authid);
@@ -554,6 +564,25 @@ static void bosh_acked(struct bosh_session *s, const struct bosh_body *b)
 	s->nkept = n;
 }
 
+/* XEP-0124 9.3: the client acknowledges less than was answered, and the
+   first response it lacks went out a while ago (probably lost): the next
+   answer, sent at once, reports it. 1 if so. */
+static int bosh_check_report(struct bosh_session *s, const struct bosh_body *b)
+{
+	if (!s->ack || !(b->has & BOSH_HAS_ACK))
+		return 0;
+	for (size_t i = 0; i < s->nkept; i++) {
+		const struct bosh_kept *k = &s->kept[i];
+		if (k->rid == b->ack + 1 &&
+		    s->now - k->sent_at >= BOSH_REPORT_AFTER_MS) {
+			s->report_rid = k->rid;
+			s->report_ms = s->now - k->sent_at;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Processes request rid == last_rid + 1; takes b. */
 static int bosh_process(struct bosh_session *s, struct bosh_body *b,
 			uint64_t req)
@@ -567,6 +596,7 @@ static int bosh_process(struct bosh_session *s, struct bosh_body *b,
 	s->last_rid = b->rid;
 	s->pause = 0;
 	bosh_acked(s, b);
+	int report = bosh_check_report(s, b);
 	if (bosh_forward(s, b) < 0)
 		r = -1;
 	else if (b->type == BOSH_TYPE_TERMINATE)
@@ -574,9 +604,12 @@ static int bosh_process(struct bosh_session *s, struct bosh_body *b,
 	else if ((b->has & BOSH_HAS_PAUSE) && s->cfg->maxpause &&
 		 b->pause <= s->cfg->maxpause)
 		r = bosh_pause(s, b->pause, req);
-	else
+	else {
 		s->held[s->nheld++] = (struct bosh_held){
 			b->rid, req, s->now + (uint64_t)s->wait * 1000};
+		if (report)
+			r = bosh_answer(s, 0);
+	}
 	bosh_body_free(b);
 	return r;
 }
@@ -815,6 +848,10 @@ int bosh_session_from_router(struct bosh_session *s, const char *data,
 		return -1;
 	if (xml_stream_feed(s->rs, data, len) < 0 && s->state == BOSH_ACTIVE)
 		bosh_fail(s, BOSH_COND_INTERNAL_SERVER_ERROR, 0, 0);
+	else if (s->state == BOSH_ACTIVE)
+		/* Router output comes a stanza at a time, rarely: between
+		   them the session keeps no expat state (~10 KiB). */
+		xml_stream_compact(s->rs);
 	return s->state == BOSH_ENDED ? -1 : 0;
 }
 
@@ -892,13 +929,20 @@ void bosh_session_timeout(struct bosh_session *s, uint64_t now,
 
 /* ---- creation */
 
-static int bosh_make_sid(char *sid)
+/* "<instance>-" (if the daemon has an instance tag, so that http-filed
+   finds the owner of the session) and random hex digits. */
+static int bosh_make_sid(const struct bosh_config *cfg,
+			 char sid[BOSH_SID_MAX + 1])
 {
 	unsigned char raw[BOSH_SID_BYTES];
+	size_t n = 0;
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
 		return -1;
+	if (cfg->instance && *cfg->instance)
+		n = (size_t)snprintf(sid, BOSH_SID_MAX + 1 - 2 * sizeof raw,
+				     "%.16s-", cfg->instance);
 	for (size_t i = 0; i < sizeof raw; i++)
-		snprintf(sid + 2 * i, 3, "%02x", raw[i]);
+		snprintf(sid + n + 2 * i, 3, "%02x", raw[i]);
 	return 0;
 }
 
@@ -957,7 +1001,7 @@ static struct bosh_session *bosh_alloc(const struct bosh_config *cfg)
 	buf_init(&s->term, cfg->max_queue + 4096);
 	struct xml_stream_limits lim = {cfg->max_queue, BOSH_ROUTER_DEPTH};
 	s->rs = xml_stream_new(&lim, &bosh_router_ops, s);
-	if (!s->rs || bosh_make_sid(s->sid) < 0) {
+	if (!s->rs || bosh_make_sid(cfg, s->sid) < 0) {
 		bosh_session_free(s);
 		return NULL;
 	}
@@ -986,6 +1030,8 @@ struct bosh_session *bosh_session_new(const struct bosh_config *cfg,
 	}
 	bosh_begin(s, now, out);
 	bosh_negotiate(s, b);
+	if (!s->has_ver)
+		strcat(s->sid, "l");
 	s->secure = secure;
 	s->prev_arrival = now;
 	s->last_response = now;
@@ -1018,6 +1064,18 @@ void bosh_session_free(struct bosh_session *s)
 	free(s);
 }
 
+int bosh_sid_is_legacy(const char *sid)
+{
+	size_t n = strlen(sid), hex = 2 * BOSH_SID_BYTES;
+	if (n < hex + 1 || sid[n - 1] != 'l')
+		return 0;
+	for (size_t i = n - 1 - hex; i < n - 1; i++)
+		if (!((sid[i] >= '0' && sid[i] <= '9') ||
+		      (sid[i] >= 'a' && sid[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 const char *bosh_session_sid(const struct bosh_session *s)
 {
 	return s->sid;
@@ -1026,4 +1084,29 @@ const char *bosh_session_sid(const struct bosh_session *s)
 int bosh_session_is_secure(const struct bosh_session *s)
 {
 	return s->secure;
+}
+
+/* ---- administration (boshd's control socket) */
+
+void bosh_session_get_info(const struct bosh_session *s,
+			   struct bosh_session_info *info)
+{
+	info->last_rid = s->last_rid;
+	info->unanswered = s->nheld + s->npending;
+	info->queued = s->queue.len;
+	info->wait = s->wait;
+	info->hold = s->hold;
+	info->inactivity = s->pause ? s->pause : s->inactivity;
+	info->inactivity_deadline = bosh_inactivity_deadline(s);
+}
+
+void bosh_session_end_by_admin(struct bosh_session *s, uint64_t now,
+			       struct bosh_out *out)
+{
+	bosh_begin(s, now, out);
+	if (s->state == BOSH_ACTIVE)
+		bosh_fail(s, BOSH_COND_UNDEFINED_CONDITION, 0, 0);
+	/* nothing was held to take the terminal body: over all the same */
+	bosh_close_router(s);
+	bosh_end(s);
 }

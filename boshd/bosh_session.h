@@ -21,6 +21,9 @@
 #define BOSH_HOLD_MAX 4
 /* Bytes of the random part of a sid, written in hex. */
 #define BOSH_SID_BYTES 16
+/* A sid: "<instance tag>-", 2 * BOSH_SID_BYTES hex digits, and an 'l' if
+   the client sent no 'ver' (see bosh_sid_is_legacy). */
+#define BOSH_SID_MAX (16 + 1 + 2 * BOSH_SID_BYTES + 1)
 /* The BOSH version implemented. */
 #define BOSH_VER_MAJOR 1
 #define BOSH_VER_MINOR 11
@@ -54,6 +57,7 @@ struct bosh_config {
 	size_t max_queue;     /* bytes of router output awaiting a request */
 	const char *accept;   /* content encodings decompressed, or NULL */
 	const char *charsets; /* other charsets accepted, or NULL */
+	const char *instance; /* the sids' prefix (instance.h), or NULL */
 };
 
 struct bosh_response {
@@ -116,6 +120,11 @@ struct bosh_session *bosh_session_new(const struct bosh_config *cfg,
 /* NULL does nothing. */
 void bosh_session_free(struct bosh_session *s);
 const char *bosh_session_sid(const struct bosh_session *s);
+/* 1 if sid is one of ours made for a client that sent no 'ver': a request
+   for it, once the session is gone, gets the legacy HTTP 404 rather than a
+   terminate body (XEP-0124 17.1), though the request itself carries no
+   'ver' either way. */
+int bosh_sid_is_legacy(const char *sid);
 int bosh_session_is_secure(const struct bosh_session *s);
 
 /* A request for this session (body->sid matched); it takes body. 0, or
@@ -139,5 +148,32 @@ void bosh_session_timeout(struct bosh_session *s, uint64_t now,
 			  struct bosh_out *out);
 /* When bosh_session_timeout must next be called; UINT64_MAX if never. */
 uint64_t bosh_session_deadline(const struct bosh_session *s);
+
+/* ---- administration (boshd's control socket) */
+
+/* What an administrator sees of a session. */
+struct bosh_session_info {
+	uint64_t last_rid; /* the highest rid processed */
+	size_t unanswered; /* requests held, or early and waiting for a gap */
+	size_t queued;	   /* bytes of router output waiting for a request */
+	unsigned wait, hold; /* as granted */
+	/* seconds without a request that end the session (during a pause,
+	   the pause); 0: never */
+	unsigned inactivity;
+	/* when it ends if no request comes (ms, the caller's clock);
+	   UINT64_MAX while requests are held: the clock is stopped */
+	uint64_t inactivity_deadline;
+};
+
+void bosh_session_get_info(const struct bosh_session *s,
+			   struct bosh_session_info *info);
+/* Ends the session because the administrator asks: the router's stream is
+   closed, as after inactivity, and the requests held get a terminate
+   body with condition undefined-condition (XEP-0124 17.2 has none for
+   this: policy-violation and other-request name the client's faults) and
+   whatever output was queued. Over when this returns (out->ended); a
+   later request with its sid is for an unknown session. */
+void bosh_session_end_by_admin(struct bosh_session *s, uint64_t now,
+			       struct bosh_out *out);
 
 #endif

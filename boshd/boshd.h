@@ -4,7 +4,8 @@
  * requests from http-filed (framed protocol, PROTOCOL.md 8); uplink.c
  * carries the sessions' XMPP streams to xmpp-routerd (PROTOCOL.md 9);
  * sessions.c keeps the BOSH sessions (the state machine is
- * bosh_session.c) and carries out what they ask for. */
+ * bosh_session.c) and carries out what they ask for; control.c answers
+ * parleyctl on the control socket (PROTOCOL.md 10). */
 #ifndef PARLEY_BOSHD_H
 #define PARLEY_BOSHD_H
 
@@ -16,9 +17,10 @@
 #include "bosh_session.h"
 
 struct boshd_config {
-	const char *socket;	 /* where http-filed connects */
-	const char *router;	 /* xmpp-routerd's gateway socket */
-	const char *cors_origin; /* Access-Control-Allow-Origin */
+	const char *socket;	    /* where http-filed connects */
+	const char *router;	    /* xmpp-routerd's gateway socket */
+	const char *cors_origin;    /* Access-Control-Allow-Origin */
+	const char *control_socket; /* for parleyctl, or NULL */
 	long max_sessions;
 	long max_body;
 	struct bosh_config bosh; /* domain, wait, hold, inactivity, ... */
@@ -63,5 +65,37 @@ void sessions_router_lost(void);
 /* SIGTERM: every session gets system-shutdown. */
 void sessions_shutdown(void);
 size_t sessions_count(void);
+
+/* One session as the control socket shows it. */
+struct sessions_view {
+	const struct bosh_session *s;
+	const char *peer; /* the client's address as http-filed saw it */
+	const char *jid;  /* the full JID the router bound, or "" */
+	uint64_t created; /* Unix time */
+	uint64_t idle_ms; /* since its last request */
+	uint64_t now;	  /* the sessions' clock (ms), as bosh_session uses */
+};
+/* Calls fn for each session (in no promised order) until fn returns
+   non-zero. fn must not end sessions. */
+void sessions_foreach(int (*fn)(const struct sessions_view *v, void *ctx),
+		      void *ctx);
+/* Ends the session sid as the administrator asks
+   (bosh_session_end_by_admin). 0, or -1 if there is no such session. */
+int sessions_terminate(const char *sid);
+/* The full JID in the router's bind result (RFC 6120 7.6.1), if data is
+   one as xmpp-routerd writes it: <iq type='result' ...><bind
+   xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>JID</jid></bind></iq>.
+   Allocated (the caller frees it), at most SESSIONS_JID_MAX bytes; NULL
+   if data is not that, or without memory. */
+char *sessions_bound_jid(const char *data, size_t len);
+/* A full JID: three parts of at most 1023 bytes and two separators. */
+#define SESSIONS_JID_MAX (3 * 1023 + 2)
+
+/* control.c */
+/* Opens --control-socket if set (mode 0600). 0, or an exit code. */
+int boshd_control_setup(void);
+void boshd_control_start(struct ev_loop *loop);
+/* Closes the socket and every control connection. */
+void boshd_control_stop(struct ev_loop *loop);
 
 #endif

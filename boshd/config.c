@@ -2,6 +2,7 @@
  * anything missing or wrong). */
 #include "boshd.h"
 #include "daemon.h"
+#include "instance.h"
 #include "log.h"
 
 struct boshd_config boshd_config = {
@@ -17,6 +18,9 @@ struct boshd_config boshd_config = {
 	.max_queue = 256 * 1024,
 };
 
+/* Picked at start: begins every sid (see instance.h). */
+static char boshd_instance[INSTANCE_TAG_MAX + 1];
+
 int boshd_configure(void)
 {
 	struct boshd_config *c = &boshd_config;
@@ -31,6 +35,12 @@ int boshd_configure(void)
 	c->bosh.poll_inactivity_extra = (unsigned)c->polling * 2;
 	c->bosh.maxpause = (unsigned)c->maxpause;
 	c->bosh.max_queue = (size_t)c->max_queue;
-	log_info("domain %s, router %s", c->bosh.domain, c->router);
+	if (instance_tag_make(boshd_instance) < 0) {
+		log_error("getrandom: %m");
+		return DAEMON_EXIT_TEMPORARY;
+	}
+	c->bosh.instance = boshd_instance;
+	log_info("domain %s, router %s, instance %s", c->bosh.domain,
+		 c->router, boshd_instance);
 	return 0;
 }

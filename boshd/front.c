@@ -15,6 +15,7 @@
 #include "boshd.h"
 #include "daemon.h"
 #include "fconn.h"
+#include "instance.h"
 #include "listen.h"
 #include "log.h"
 
@@ -196,7 +197,18 @@ static void front_on_close(struct fconn *f, int error, const char *why)
 	front_free((struct front_conn *)f);
 }
 
+/* Tells http-filed which sids are ours (several boshd may share it). */
+static int front_on_hello(struct fconn *f)
+{
+	if (instance_announce(f, boshd_config.bosh.instance) < 0) {
+		front_on_close(f, errno, "send failed");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct fconn_ops front_ops = {
+	.on_hello = front_on_hello,
 	.on_frame = front_on_frame,
 	.on_close = front_on_close,
 };

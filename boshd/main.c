@@ -12,6 +12,9 @@ static const struct opt boshd_options[] = {
 	 "PATH", "xmpp-routerd's gateway socket (required)"},
 	{"domain", 'D', "BOSHD_DOMAIN", OPT_STRING, &C.bosh.domain, 0, 0, NULL,
 	 "DOMAIN", "the XMPP domain served (localhost)"},
+	{"control-socket", 0, "BOSHD_CONTROL_SOCKET", OPT_STRING,
+	 &C.control_socket, 0, 0, NULL, "PATH",
+	 "unix socket for parleyctl's bosh commands (none)"},
 	{"cors-origin", 0, "BOSHD_CORS_ORIGIN", OPT_STRING, &C.cors_origin, 0,
 	 0, NULL, "ORIGIN", "Access-Control-Allow-Origin (*)"},
 	{"max-wait", 0, "BOSHD_MAX_WAIT", OPT_LONG, &C.max_wait, 1, 3600, NULL,
@@ -38,7 +41,8 @@ static const struct opt boshd_options[] = {
 static int boshd_setup(int nworkers)
 {
 	(void)nworkers;
-	return front_setup();
+	int rc = front_setup();
+	return rc ? rc : boshd_control_setup();
 }
 
 static int boshd_start(struct ev_loop *loop, int index)
@@ -47,12 +51,14 @@ static int boshd_start(struct ev_loop *loop, int index)
 	sessions_init(loop);
 	uplink_start(loop);
 	front_start(loop);
+	boshd_control_start(loop);
 	return 0;
 }
 
 static void boshd_stop(struct ev_loop *loop)
 {
 	front_stop(loop);
+	boshd_control_stop(loop);
 	sessions_shutdown();
 	uplink_stop();
 	front_close_all();

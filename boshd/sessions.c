@@ -4,10 +4,15 @@
  * http-filed (front.c) and whose stream actions go to the router
  * (uplink.c). Sessions are found by sid (HTTP side) and by channel
  * (router side); each has one timer armed at its next deadline (wait
- * expiry, inactivity). */
+ * expiry, inactivity). For the control socket (control.c) a session also
+ * keeps its peer, creation time, last request and, once the router has
+ * bound it, its full JID: learnt from the router's bind result, looked
+ * for only until found (before binding, nobody but the router itself can
+ * send to the stream, so nothing else can pose as that result). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attr.h"
 #include "boshd.h"
@@ -22,7 +27,10 @@ struct bsess {
 	uint32_t channel;
 	ev_timer timer;
 	struct bsess *next_sid, *next_chan;
-	char peer[48]; /* the client's address, for the router's logs */
+	char peer[48];	  /* the client's address, for the router's logs */
+	char *jid;	  /* the bound full JID (owned), or NULL until bound */
+	uint64_t created; /* Unix time */
+	uint64_t last_request; /* sessions_now() of the last request */
 };
 
 static struct bsess *by_sid[SESSIONS_BUCKETS], *by_chan[SESSIONS_BUCKETS];
@@ -108,6 +116,7 @@ static void bsess_free(struct bsess *b)
 		*p = b->next_chan;
 	ev_timer_stop(sessions_loop, &b->timer);
 	bosh_session_free(b->s);
+	free(b->jid);
 	free(b);
 	sessions_n--;
 }
@@ -237,6 +246,8 @@ static void sessions_create(struct bosh_body *body, const char *peer,
 		return;
 	}
 	snprintf(b->peer, sizeof b->peer, "%s", peer);
+	b->created = (uint64_t)time(NULL);
+	b->last_request = sessions_now();
 	b->channel = sessions_channel();
 	ev_timer_init(&b->timer, bsess_on_timer, 0, 0);
 	struct bsess **slot = sessions_sid_slot(bosh_session_sid(b->s));
@@ -261,7 +272,8 @@ void sessions_request(struct bosh_body *body, const char *peer, int secure,
 	struct bosh_out out;
 	bosh_out_init(&out);
 	if (!b) {
-		int legacy = !(body->has & BOSH_HAS_VER);
+		/* a later request carries no ver either way: the sid tells */
+		int legacy = bosh_sid_is_legacy(body->sid);
 		bosh_body_free(body);
 		if (bosh_reply_error(BOSH_COND_ITEM_NOT_FOUND, legacy, req,
 				     &out) == 0)
@@ -272,6 +284,7 @@ void sessions_request(struct bosh_body *body, const char *peer, int secure,
 		return;
 	}
 	sessions_pending_put(req, b->channel);
+	b->last_request = sessions_now();
 	bosh_session_request(b->s, body, req, sessions_now(), &out);
 	bsess_apply(b, &out);
 }
@@ -289,6 +302,8 @@ void sessions_from_router(uint32_t channel, const char *data, size_t len)
 	struct bsess *b = *sessions_chan_slot(channel);
 	if (!b)
 		return;
+	if (!b->jid)
+		b->jid = sessions_bound_jid(data, len);
 	struct bosh_out out;
 	bosh_out_init(&out);
 	bosh_session_from_router(b->s, data, len, sessions_now(), &out);
@@ -339,4 +354,107 @@ void sessions_shutdown(void)
 void sessions_init(struct ev_loop *loop)
 {
 	sessions_loop = loop;
+}
+
+/* ---- for the control socket */
+
+void sessions_foreach(int (*fn)(const struct sessions_view *v, void *ctx),
+		      void *ctx)
+{
+	uint64_t now = sessions_now();
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		for (struct bsess *b = by_chan[i]; b; b = b->next_chan) {
+			struct sessions_view v = {
+				.s = b->s,
+				.peer = b->peer,
+				.jid = b->jid ? b->jid : "",
+				.created = b->created,
+				.idle_ms = now > b->last_request
+						   ? now - b->last_request
+						   : 0,
+				.now = now,
+			};
+			if (fn(&v, ctx))
+				return;
+		}
+}
+
+int sessions_terminate(const char *sid)
+{
+	struct bsess *b = *sessions_sid_slot(sid);
+	if (!b)
+		return -1;
+	log_info("session %s (%s) terminated by the administrator", sid,
+		 b->jid ? b->jid : "not bound");
+	struct bosh_out out;
+	bosh_out_init(&out);
+	bosh_session_end_by_admin(b->s, sessions_now(), &out);
+	out.ended = 1; /* whatever it says: it is over */
+	bsess_apply(b, &out);
+	return 0;
+}
+
+static const char sessions_bind_result[] = "<iq type='result'";
+static const char sessions_bind_open[] =
+	"<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>";
+static const char sessions_bind_close[] = "</jid></bind>";
+
+/* The character an entity of the router's serialiser stands for, and its
+   length in *n; 0 for any other. */
+static char sessions_entity(const char *p, size_t left, size_t *n)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} entities[] = {{"&amp;", '&'},	 {"&lt;", '<'},	   {"&gt;", '>'},
+			{"&quot;", '"'}, {"&apos;", '\''}, {"&#13;", '\r'}};
+	for (size_t i = 0; i < sizeof entities / sizeof entities[0]; i++) {
+		*n = strlen(entities[i].name);
+		if (left >= *n && memcmp(p, entities[i].name, *n) == 0)
+			return entities[i].c;
+	}
+	return 0;
+}
+
+/* The text of an element as the router escaped it, unescaped: allocated,
+   or NULL (an entity it does not write, longer than SESSIONS_JID_MAX). */
+static char *sessions_unescape(const char *p, size_t len)
+{
+	char *out = malloc(len + 1);
+	size_t o = 0, n;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += n) {
+		char c = p[i];
+		n = 1;
+		if (c == '&')
+			c = sessions_entity(p + i, len - i, &n);
+		if (c == 0 || o == SESSIONS_JID_MAX) {
+			free(out);
+			return NULL;
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *sessions_bound_jid(const char *data, size_t len)
+{
+	size_t n = strlen(sessions_bind_result);
+	if (len < n || memcmp(data, sessions_bind_result, n) != 0)
+		return NULL;
+	const char *open = memmem(data, len, sessions_bind_open,
+				  strlen(sessions_bind_open));
+	if (!open)
+		return NULL;
+	const char *text = open + strlen(sessions_bind_open);
+	const char *close =
+		memmem(text, (size_t)(data + len - text), sessions_bind_close,
+		       strlen(sessions_bind_close));
+	/* each byte of a JID is written as at most 6 ("&quot;") */
+	if (!close || close == text ||
+	    (size_t)(close - text) > 6 * SESSIONS_JID_MAX)
+		return NULL;
+	return sessions_unescape(text, (size_t)(close - text));
 }

@@ -35,6 +35,7 @@ static int fconn_on_hello(struct fconn *f, const struct frame_header *h,
 		return -1;
 	}
 	f->hello_done = 1;
+	f->peer_minor = frame_hello_minor(payload, h->length);
 	log_debug("%s: peer is %s", f->name, f->peer_role);
 	return f->ops->on_hello ? f->ops->on_hello(f) : 0;
 }
@@ -122,6 +123,7 @@ void fconn_init(struct fconn *f, struct ev_loop *loop, int fd,
 	f->max_payload = max_payload > FRAME_MAX_PAYLOAD ? FRAME_MAX_PAYLOAD
 							 : max_payload;
 	f->hello_done = 0;
+	f->peer_minor = 0;
 	f->peer_role[0] = '\0';
 	conn_init(&f->conn, loop, fd, &fconn_conn_ops, f,
 		  FRAME_HEADER_SIZE + f->max_payload, FCONN_QUEUE_LIMIT,

@@ -36,6 +36,7 @@ struct fconn {
 	const char *name; /* for logs: "backend /http-bind", "client 3", ... */
 	size_t max_payload;
 	int hello_done;
+	unsigned peer_minor; /* the peer's protocol minor version */
 	char peer_role[FCONN_ROLE_MAX + 1];
 };
 

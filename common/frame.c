@@ -31,6 +31,7 @@ static const struct frame_type_desc frame_types[] = {
 	{FRAME_HTTP_REQUEST, "HTTP_REQUEST"},
 	{FRAME_HTTP_RESPONSE, "HTTP_RESPONSE"},
 	{FRAME_HTTP_ABORT, "HTTP_ABORT"},
+	{FRAME_HTTP_INSTANCE, "HTTP_INSTANCE"},
 	{FRAME_STREAM_OPEN, "STREAM_OPEN"},
 	{FRAME_STREAM_DATA, "STREAM_DATA"},
 	{FRAME_STREAM_RESTART, "STREAM_RESTART"},
@@ -240,4 +241,18 @@ int frame_hello_check(const unsigned char *payload, size_t len, char *role,
 	}
 	*why = NULL;
 	return 0;
+}
+
+unsigned frame_hello_minor(const unsigned char *payload, size_t len)
+{
+	static const char magic[] = "parley ";
+	const unsigned char *p = payload + sizeof magic - 1;
+	const unsigned char *end = payload + len;
+	unsigned major, minor;
+	if (len < sizeof magic - 1 ||
+	    frame_parse_number(&p, end, &major) < 0 ||
+	    frame_expect(&p, end, '.') < 0 ||
+	    frame_parse_number(&p, end, &minor) < 0)
+		return 0;
+	return minor;
 }

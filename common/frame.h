@@ -21,7 +21,7 @@
 #define FRAME_MAX_PAYLOAD (4u * 1024 * 1024)
 /* Major version: must match on both ends. Minor: informational. */
 #define FRAME_VERSION_MAJOR 1
-#define FRAME_VERSION_MINOR 2
+#define FRAME_VERSION_MINOR 3
 
 /* Type numbers are never reused; see PROTOCOL.md for each payload. */
 enum frame_type {
@@ -32,6 +32,7 @@ enum frame_type {
 	FRAME_HTTP_REQUEST = 16, /* http-filed -> backend, attributes */
 	FRAME_HTTP_RESPONSE = 17,/* backend -> http-filed, attributes */
 	FRAME_HTTP_ABORT = 18,   /* http-filed -> backend: client went away */
+	FRAME_HTTP_INSTANCE = 19,/* backend -> http-filed: its instance tag (1.3) */
 	/* Virtual XMPP streams between a gateway and the router (1.1): */
 	FRAME_STREAM_OPEN = 32,    /* gateway -> router: a new client stream */
 	FRAME_STREAM_DATA = 33,    /* both: XML bytes of the stream */
@@ -107,5 +108,7 @@ enum frame_decode_result frame_decode(const unsigned char *p, size_t n,
 int frame_hello_append(struct buf *out, const char *role);
 int frame_hello_check(const unsigned char *payload, size_t len, char *role,
 		      size_t rolesz, const char **why);
+/* The minor version of a HELLO that frame_hello_check accepted. */
+unsigned frame_hello_minor(const unsigned char *payload, size_t len);
 
 #endif

@@ -7,7 +7,12 @@
  * a small hash table and expire on one deadline list (the backend
  * timeout, 504). A lost backend fails its held requests with 503 and is
  * reconnected with backoff; a request arriving while it is down gets 503
- * at once. */
+ * at once.
+ *
+ * A prefix given with several sockets is served by several instances of
+ * one backend (PROTOCOL.md 8.5): a request naming a session (session_key.c)
+ * goes to the instance whose tag begins the session key, any other request
+ * to the next connected instance in turn. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +23,11 @@
 #include "daemon.h"
 #include "fconn.h"
 #include "httpd.h"
+#include "instance.h"
 #include "listen.h"
 #include "log.h"
 #include "path.h"
+#include "session_key.h"
 
 #define BACKEND_BUCKETS 1024
 #define BACKEND_RETRY_MIN 0.05
@@ -37,6 +44,7 @@ struct backend {
 	uint32_t next_channel;
 	struct backend_request *buckets[BACKEND_BUCKETS];
 	struct deadline_list timeouts;
+	char instance[INSTANCE_TAG_MAX + 1]; /* announced by it, or "" */
 	char name[HTTPD_PREFIX_MAX + 16];
 };
 
@@ -55,6 +63,7 @@ struct backend_request {
 
 static struct backend backends[HTTPD_MAX_ROUTES];
 static size_t backends_n;
+static size_t backend_turn; /* round robin among a prefix's instances */
 static struct buf backend_payload;
 
 static void backend_connect(struct backend *b);
@@ -152,6 +161,7 @@ static void backend_on_close(struct fconn *f, int error, const char *why)
 	log_warn("%s: connection lost: %s", b->name, why);
 	fconn_close(f);
 	b->connected = 0;
+	b->instance[0] = '\0';
 	backend_fail_all(b, 503);
 	backend_schedule_retry(b);
 }
@@ -254,10 +264,31 @@ static int backend_respond(struct backend *b, struct backend_request *r,
 	return 0;
 }
 
+/* FRAME_HTTP_INSTANCE: the backend's tag. 0, or -1 if malformed. */
+static int backend_on_instance(struct backend *b, const struct frame_header *h,
+			       const unsigned char *payload)
+{
+	if (h->channel != 0 ||
+	    !instance_tag_is_valid((const char *)payload, h->length))
+		return -1;
+	memcpy(b->instance, payload, h->length);
+	b->instance[h->length] = '\0';
+	for (size_t i = 0; i < backends_n; i++)
+		if (&backends[i] != b && backends[i].connected &&
+		    strcmp(backends[i].instance, b->instance) == 0)
+			log_warn("%s: instance %s is also %s's", b->name,
+				 b->instance, backends[i].name);
+	log_info("%s: instance %s", b->name, b->instance);
+	return 0;
+}
+
 static int backend_on_frame(struct fconn *f, const struct frame_header *h,
 			    const unsigned char *payload)
 {
 	struct backend *b = (struct backend *)f;
+	if (h->type == FRAME_HTTP_INSTANCE &&
+	    backend_on_instance(b, h, payload) == 0)
+		return 0;
 	if (h->type != FRAME_HTTP_RESPONSE) {
 		log_warn("%s: unexpected %s frame", b->name,
 			 frame_type_name(h->type));
@@ -318,8 +349,16 @@ int backends_start(struct ev_loop *loop)
 		b->route = &httpd_config.routes[i];
 		b->loop = loop;
 		b->backoff = BACKEND_RETRY_MIN;
-		snprintf(b->name, sizeof b->name, "backend %s",
-			 b->route->prefix);
+		size_t same = 0;
+		for (size_t j = 0; j < i; j++)
+			same += strcmp(httpd_config.routes[j].prefix,
+				       b->route->prefix) == 0;
+		if (same)
+			snprintf(b->name, sizeof b->name, "backend %s#%zu",
+				 b->route->prefix, same + 1);
+		else
+			snprintf(b->name, sizeof b->name, "backend %s",
+				 b->route->prefix);
 		ev_timer_init(&b->retry, backend_on_retry, 0, 0);
 		deadline_list_init(&b->timeouts, loop,
 				   (ev_tstamp)httpd_config.backend_timeout,
@@ -410,13 +449,38 @@ backend_request_new(struct backend *b, struct client *cl,
 	return r;
 }
 
+/* The instance of route's backend that gets a request with this body:
+   the owner of the session it names, else the next connected one; NULL if
+   none is connected. */
+static struct backend *backend_pick(const struct httpd_route *route,
+				    const char *body, size_t body_len)
+{
+	char key[SESSION_KEY_MAX + 1];
+	size_t key_len = session_key_find(body, body_len, key);
+	struct backend *group[HTTPD_MAX_ROUTES];
+	size_t n = 0;
+	for (size_t i = 0; i < backends_n; i++) {
+		struct backend *b = &backends[i];
+		if (strcmp(b->route->prefix, route->prefix) != 0)
+			continue;
+		backend_connect(b);
+		if (!b->connected)
+			continue;
+		if (key_len && instance_owns_key(b->instance, key, key_len))
+			return b;
+		group[n++] = b;
+	}
+	/* No owner: a new session, or one whose instance is gone (any
+	   instance answers that the session does not exist). */
+	return n ? group[backend_turn++ % n] : NULL;
+}
+
 int backend_forward(struct client *cl, const struct httpd_route *route,
 		    const struct http_request *req, const char *body,
 		    size_t body_len)
 {
-	struct backend *b = &backends[route - httpd_config.routes];
-	backend_connect(b);
-	if (!b->connected)
+	struct backend *b = backend_pick(route, body, body_len);
+	if (!b)
 		return client_send_error(cl, req, 503, 1);
 	if (backend_encode(cl, route, req, body, body_len) < 0)
 		return client_send_error(cl, req, 413, 0);

@@ -40,7 +40,8 @@ static const struct opt httpd_options[] = {
 	 "Cache-Control header for files (none)"},
 	{"route", 0, "HTTP_FILED_ROUTES", OPT_LIST, NULL, 0, 0, httpd_add_route,
 	 "PREFIX=SOCKET",
-	 "forward PREFIX to a backend's unix socket (repeatable)"},
+	 "forward PREFIX to a backend's unix socket (repeatable; a PREFIX\n"
+	 "given again adds an instance of that backend)"},
 	{"backend-timeout", 0, "HTTP_FILED_BACKEND_TIMEOUT", OPT_LONG,
 	 &C.backend_timeout, 1, 86400, NULL, "SECS",
 	 "longest wait for a backend, else 504 (120)"},

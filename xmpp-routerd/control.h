@@ -1,18 +1,11 @@
 /* control.h: xmpp-routerd's control socket, where parleyctl lists and
  * kicks sessions and reads counters (common/PROTOCOL.md, section 10).
- * Called from main.c beside the gateway socket. */
+ * The socket itself is common/ctl_server.c; called from main.c beside
+ * the gateway socket. */
 #ifndef PARLEY_CONTROL_H
 #define PARLEY_CONTROL_H
 
 #include <ev.h>
-#include <stddef.h>
-
-#define CONTROL_MAX_CLIENTS 16
-/* An answer stops here and ends with status 2 (truncated): the records
-   then fit the framed connection's output queue. */
-#define CONTROL_REPLY_MAX (12u * 1024 * 1024)
-#define CONTROL_MAX_ARGS 8
-#define CONTROL_COMMAND_MAX 64
 
 /* Opens --control-socket if set (mode 0600). 0, or an exit code. */
 int control_setup(void);

@@ -258,7 +258,7 @@ assert_eq "Content-Type: text/xml; charset=utf-8" "text/xml; charset=utf-8" \
 	"$(hdr Content-Type "$T/bh")"
 assert_eq "Access-Control-Allow-Origin on a POST" '*' \
 	"$(hdr Access-Control-Allow-Origin "$T/bh")"
-assert_match "sid: 32 hex digits" '^[0-9a-f]{32}$' "$(sess_sid a)"
+assert_match "sid: the instance tag, -, 32 hex digits" '^[0-9a-f]{8}-[0-9a-f]{32}$' "$(sess_sid a)"
 w=$(attr wait)
 if [ -n "$w" ] && [ "$w" -le 60 ] && [ "$w" -le 20 ] && [ "$w" -gt 0 ]; then
 	ok "wait ($w) <= requested (60) and <= --max-wait (20)"
@@ -336,10 +336,10 @@ assert_eq "a rid far above the window: 200" 200 "$BS"
 assert_eq "... type='terminate'" terminate "$(attr type)"
 assert_eq "... condition='item-not-found'" item-not-found "$(attr condition)"
 bsync r1 "" "" $(($(sess_rid r1) + 1))
-assert_eq "... and the session is gone (a ver-less request: 404)" 404 "$BS"
-bsync r1 "" "ver='1.6'" $(($(sess_rid r1) + 1))
-assert_eq "... (with ver: terminate item-not-found)" "terminate item-not-found" \
-	"$(attr type) $(attr condition)"
+assert_eq "... and the session is gone: its client sent ver at creation, so 200" \
+	200 "$BS"
+assert_eq "... terminate item-not-found (never the legacy 404)" \
+	"terminate item-not-found" "$(attr type) $(attr condition)"
 
 sess_new r2 /http-bind/ 20 1 || fail "a session for the rid tests" "$BS $BB"
 bsync r2 "" "" $(($(sess_rid r2) - 10))
@@ -347,11 +347,18 @@ assert_eq "a rid below the window, never answered: item-not-found" \
 	item-not-found "$(attr condition)"
 
 bosh "<body rid='5' sid='00000000000000000000000000000000' xmlns='$NS_BIND'/>"
-assert_eq "unknown sid, no ver (legacy client): HTTP 404 (XEP-0124 17.1)" 404 "$BS"
-bosh "<body rid='5' sid='00000000000000000000000000000000' ver='1.6' xmlns='$NS_BIND'/>"
-assert_eq "unknown sid with ver: 200" 200 "$BS"
+assert_eq "unknown sid: 200 (as for any client that sends ver)" 200 "$BS"
 assert_eq "... terminate item-not-found" "terminate item-not-found" \
 	"$(attr type) $(attr condition)"
+# A legacy client (no ver at creation) gets HTTP errors (XEP-0124 17.1),
+# also once its session is gone: its sid says so.
+bosh "<body rid='900' to='localhost' wait='10' hold='1' xmlns='$NS_BIND'/>"
+LEGACY_SID=$(attr sid)
+assert_match "a legacy client's sid ends in 'l'" '^[0-9a-f]{8}-[0-9a-f]{32}l$' "$LEGACY_SID"
+bosh "<body rid='901' sid='$LEGACY_SID' type='terminate' xmlns='$NS_BIND'/>"
+assert_eq "... it terminates its session" "200 terminate" "$BS $(attr type)"
+bosh "<body rid='902' sid='$LEGACY_SID' xmlns='$NS_BIND'/>"
+assert_eq "... then its sid is unknown: HTTP 404 for the legacy client" 404 "$BS"
 bosh "<body rid='5' to='localhost' wait='10' hold='1' ver='1.6' xmlns='$NS_BIND'"
 assert_eq "a malformed body: 400" 400 "$BS"
 bosh "<notbody rid='5' xmlns='$NS_BIND'/>"
@@ -489,7 +496,8 @@ client_sync bob
 assert_no_match "a chat message to the ended full JID: no error" 'id="gone1"' \
 	"$(grep -v '^sent' "$T/bob.out")"
 bsync a "" "" $(($(sess_rid a) + 1))
-assert_eq "a request on the terminated sid: 404 (ver-less)" 404 "$BS"
+assert_eq "a request on the terminated sid: terminate item-not-found (its client sent ver)" \
+	"200 terminate item-not-found" "$BS $(attr type) $(attr condition)"
 
 # ---- inactivity (--inactivity 5) -------------------------------------------------------------
 if bosh_login i /short-bind/ carol cpw idle; then

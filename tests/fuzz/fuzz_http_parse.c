@@ -3,7 +3,8 @@
  * prefixes of it (which must agree with the whole), then, on a parsed head,
  * path_normalize on the target, range_parse on Range, http_date_parse on
  * If-Modified-Since, http_list_has_token on Connection and mime_type_for on
- * the path; also path_normalize on the raw input. Broken invariants abort,
+ * the path; also path_normalize on the raw input, and session_key_find
+ * (the body sniffing that routes a request to a backend instance). Broken invariants abort,
  * which the fuzzer and fuzz-replay (make check) report as crashes. */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "mime.h"
 #include "path.h"
 #include "range.h"
+#include "session_key.h"
 
 /* Inputs up to this size have every prefix parsed; longer ones a few. */
 #define FUZZ_ALL_PREFIXES_MAX 512
@@ -180,6 +182,10 @@ void fuzz_http_parse_run(const uint8_t *data, size_t size)
 	range_exercise(p, size);
 	date_exercise(p, size);
 	http_list_has_token(p, size, "close");
+	char key[SESSION_KEY_MAX + 1];
+	size_t key_len = session_key_find(p, size, key);
+	fuzz_require(key_len <= SESSION_KEY_MAX &&
+		     (key_len == 0 || strlen(key) == key_len));
 	if (size > 0 && memchr(p, '\0', size) == NULL && p[size - 1] != '\0') {
 		char name[256];
 		size_t k = size < sizeof name ? size : sizeof name - 1;

@@ -30,8 +30,17 @@
 	"</mechanisms></stream:features>"
 #define MSG "<message xmlns='jabber:client' to='a@example.com'/>"
 
-static const struct bosh_config cfg = {"example.com", 60,   1,	  5,   30, 60,
-				       120,	      1024, NULL, NULL};
+static const struct bosh_config cfg = {
+	.domain = "example.com",
+	.max_wait = 60,
+	.max_hold = 1,
+	.polling = 5,
+	.inactivity = 30,
+	.poll_inactivity_extra = 60,
+	.maxpause = 120,
+	.max_queue = 1024,
+	.instance = "t1",
+};
 
 static struct bosh_body *body(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -104,7 +113,9 @@ START_TEST(test_creation)
 		     "/>"),
 		1, 7, 0, &o);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_uint_eq(strlen(bosh_session_sid(s)), 32);
+	/* "<instance>-" and 32 hex digits, for http-filed's routing */
+	ck_assert_uint_eq(strlen(bosh_session_sid(s)), 3 + 32);
+	ck_assert_mem_eq(bosh_session_sid(s), "t1-", 3);
 	ck_assert_int_eq(bosh_session_is_secure(s), 1);
 	ck_assert_uint_eq(o.nactions, 1);
 	expect_action(&o, 0, BOSH_ACT_OPEN, NULL);
@@ -540,6 +551,62 @@ START_TEST(test_restart_and_ack)
 }
 END_TEST
 
+/* XEP-0124 9.3: a request that still acknowledges less than a response
+   sent long ago gets an immediate answer reporting it. */
+/* A client without 'ver' gets a sid that says so, so that the legacy
+   HTTP 404 still reaches it once its session is gone (XEP-0124 17.1). */
+START_TEST(test_legacy_sid)
+{
+	struct bosh_out o;
+	bosh_out_init(&o);
+	struct bosh_session *s = bosh_session_new(
+		&cfg, body("<body rid='7' to='example.com' hold='1' wait='60' " NS "/>"),
+		0, 1, 0, &o);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(bosh_sid_is_legacy(bosh_session_sid(s)), 1);
+	bosh_session_free(s);
+	bosh_out_reset(&o);
+	s = open_session(&o, "");
+	ck_assert_int_eq(bosh_sid_is_legacy(bosh_session_sid(s)), 0);
+	bosh_session_free(s);
+	bosh_out_reset(&o);
+	ck_assert_int_eq(bosh_sid_is_legacy("nosuchl"), 0);
+	ck_assert_int_eq(bosh_sid_is_legacy("t1-0123456789abcdef0123456789abcdefl"), 1);
+	ck_assert_int_eq(bosh_sid_is_legacy("0123456789abcdef0123456789abcdefl"), 1);
+	ck_assert_int_eq(bosh_sid_is_legacy("0123456789abcdef0123456789abcdeXl"), 0);
+	ck_assert_int_eq(bosh_sid_is_legacy(""), 0);
+}
+END_TEST
+
+START_TEST(test_report_lost_response)
+{
+	struct bosh_out o;
+	struct bosh_session *s = open_session(&o, "ack='1'");
+	const char *msg = "<message xmlns='jabber:client'><body>x</body>"
+			  "</message>";
+	/* 101 is held and answered at 2000 with a message. */
+	bosh_session_request(s, body("<body rid='101' ack='100' " NS "/>"), 2,
+			     1000, &o);
+	ck_assert_uint_eq(o.nresponses, 0);
+	bosh_session_from_router(s, msg, strlen(msg), 2000, &o);
+	ck_assert_uint_eq(o.nresponses, 1);
+	bosh_out_reset(&o);
+	/* Right after it, a request that crossed the answer: no report. */
+	bosh_session_request(s, body("<body rid='102' ack='100' " NS "/>"), 3,
+			     2100, &o);
+	ck_assert_uint_eq(o.nresponses, 0);
+	/* Much later the client still lacks 101's answer. */
+	bosh_session_request(
+		s, body("<body rid='103' ack='100' " NS ">" MSG "</body>"), 4,
+		6000, &o);
+	ck_assert_uint_eq(o.nresponses, 1);
+	expect_response(&o, 0, 3, 200,
+			"<body " NS " ack='103' report='101' time='4000'/>");
+	bosh_out_reset(&o);
+	bosh_session_free(s);
+}
+END_TEST
+
 START_TEST(test_queue_limit)
 {
 	struct bosh_out o;
@@ -577,6 +644,8 @@ Suite *bosh_session_suite(void)
 	tcase_add_test(tc, test_terminate);
 	tcase_add_test(tc, test_remote_stream_error);
 	tcase_add_test(tc, test_restart_and_ack);
+	tcase_add_test(tc, test_report_lost_response);
+	tcase_add_test(tc, test_legacy_sid);
 	tcase_add_test(tc, test_queue_limit);
 	suite_add_tcase(s, tc);
 	return s;

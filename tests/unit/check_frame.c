@@ -202,7 +202,7 @@ END_TEST
 
 START_TEST(test_reject_unknown_type)
 {
-	static const uint16_t bad[] = {0, 5, 15, 19, 36, 47, 63, 67, 79, 0xffff};
+	static const uint16_t bad[] = {0, 5, 15, 20, 31, 36, 47, 63, 67, 79, 0xffff};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		const char *why;
 		ck_assert_int_eq(decode_header(0, bad[i], 0, 100, &why),
@@ -324,13 +324,14 @@ START_TEST(test_hello_round_trip)
 			 FRAME_OK);
 	ck_assert_uint_eq(h.type, FRAME_HELLO);
 	ck_assert_uint_eq(h.channel, 0);
-	ck_assert_uint_eq(h.length, strlen("parley 1.2 test-backend"));
-	ck_assert_mem_eq(payload, "parley 1.2 test-backend", h.length);
+	ck_assert_uint_eq(h.length, strlen("parley 1.3 test-backend"));
+	ck_assert_mem_eq(payload, "parley 1.3 test-backend", h.length);
 	char role[33];
 	ck_assert_int_eq(
 		frame_hello_check(payload, h.length, role, sizeof role, &why),
 		0);
 	ck_assert_str_eq(role, "test-backend");
+	ck_assert_uint_eq(frame_hello_minor(payload, h.length), 3);
 	buf_free(&out);
 }
 END_TEST
@@ -341,6 +342,12 @@ START_TEST(test_hello_any_minor)
 	const char *why;
 	ck_assert_int_eq(hello("parley 1.0 x", role, sizeof role, &why), 0);
 	ck_assert_str_eq(role, "x");
+	ck_assert_uint_eq(frame_hello_minor((const unsigned char *)"parley 1.0 x",
+					    12),
+			  0);
+	ck_assert_uint_eq(frame_hello_minor((const unsigned char *)"parley 1.42 x",
+					    13),
+			  42);
 	ck_assert_int_eq(
 		hello("parley 1.7 http-filed", role, sizeof role, &why), 0);
 	ck_assert_str_eq(role, "http-filed");

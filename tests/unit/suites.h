@@ -24,5 +24,7 @@ Suite *iq_server_suite(void);
 Suite *subscription_suite(void);
 Suite *bosh_body_suite(void);
 Suite *bosh_session_suite(void);
+Suite *bosh_admin_suite(void);
+Suite *session_key_suite(void);
 
 #endif
