@@ -293,13 +293,19 @@ static int bosh_is_legacy(const struct bosh_session *s)
 	return !s->has_ver;
 }
 
-/* Closes the router stream unless it is already closed. */
+/* Closes the router stream unless it is already closed. What is still
+   queued for the client goes back with it (the close action's data), so
+   that the router delivers it elsewhere (XEP-0206 9). */
 static void bosh_close_router(struct bosh_session *s)
 {
 	if (s->router_closed)
 		return;
 	s->router_closed = 1;
-	(void)bosh_out_action(s->out, BOSH_ACT_CLOSE, NULL, 0);
+	(void)bosh_out_action(s->out, BOSH_ACT_CLOSE,
+			      s->queue.len ? buf_head(&s->queue) : NULL,
+			      s->queue.len);
+	buf_reset(&s->queue);
+	s->queue_has_stream = 0;
 }
 
 static void bosh_forget_pending(struct bosh_session *s)
@@ -339,8 +345,12 @@ static void bosh_build_term(struct bosh_session *s, enum bosh_condition cond)
 static void bosh_fail(struct bosh_session *s, enum bosh_condition cond,
 		      uint64_t extra, int has_extra)
 {
+	/* With no request to carry the queued stanzas now, the router gets
+	   them back rather than a terminal body that may never be fetched. */
+	if (!s->nheld && !s->npending && !has_extra)
+		bosh_close_router(s);
 	bosh_build_term(s, cond);
-	bosh_close_router(s);
+	bosh_close_router(s); /* a legacy client's HTTP error carries none */
 	int sent = 0;
 	for (size_t i = 0; i < s->nheld; i++, sent = 1)
 		(void)bosh_out_response(s->out, s->held[i].req, s->term_status,
@@ -505,11 +515,9 @@ static int bosh_is_special(const struct bosh_body *b)
    gets <body type='terminate'/>, the others an empty body. */
 static void bosh_client_terminate(struct bosh_session *s, uint64_t req)
 {
-	bosh_close_router(s);
+	bosh_close_router(s); /* the client is leaving: queued stanzas too */
 	buf_reset(&s->term);
-	bosh_w_terminate(&s->term, NULL, s->queue_has_stream,
-			 buf_head(&s->queue), s->queue.len);
-	buf_reset(&s->queue);
+	bosh_w_terminate(&s->term, NULL, 0, NULL, 0);
 	for (size_t i = 0; i < s->nheld; i++)
 		(void)bosh_out_response(s->out, s->held[i].req, 200,
 					i ? BOSH_EMPTY : buf_head(&s->term),

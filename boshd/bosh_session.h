@@ -76,7 +76,9 @@ enum bosh_action_kind {
 
 struct bosh_action {
 	enum bosh_action_kind kind;
-	char *data; /* BOSH_ACT_DATA, owned by the out */
+	/* BOSH_ACT_DATA: the bytes; BOSH_ACT_CLOSE: the stanzas queued for
+	   the client that it will never get (or NULL). Owned by the out. */
+	char *data;
 	size_t len;
 };
 

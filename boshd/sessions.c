@@ -158,6 +158,24 @@ static int bsess_open(struct bsess *b)
 }
 
 /* Carries out one stream action; -1 if the router cannot be reached. */
+/* STREAM_CLOSE, with the stanzas the client never got (PROTOCOL.md 9.5). */
+static void bsess_close_router(struct bsess *b, const struct bosh_action *a)
+{
+	struct buf payload;
+	buf_init(&payload, a->len + ATTR_HEADER_SIZE);
+	if (a->len && (a->len + ATTR_HEADER_SIZE > FRAME_MAX_PAYLOAD ||
+		       attr_append(&payload, ATTR_UNDELIVERED, a->data,
+				   a->len) < 0))
+		log_warn("session %s: %zu undelivered bytes lost",
+			 bosh_session_sid(b->s), a->len);
+	else if (a->len)
+		log_info("session %s: %zu undelivered bytes back to the router",
+			 bosh_session_sid(b->s), a->len);
+	uplink_send(FRAME_STREAM_CLOSE, b->channel, buf_head(&payload),
+		    payload.len);
+	buf_free(&payload);
+}
+
 static int bsess_act(struct bsess *b, const struct bosh_action *a)
 {
 	switch (a->kind) {
@@ -169,7 +187,7 @@ static int bsess_act(struct bsess *b, const struct bosh_action *a)
 	case BOSH_ACT_RESTART:
 		return uplink_send(FRAME_STREAM_RESTART, b->channel, NULL, 0);
 	case BOSH_ACT_CLOSE:
-		uplink_send(FRAME_STREAM_CLOSE, b->channel, NULL, 0);
+		bsess_close_router(b, a);
 		return 0;
 	}
 	return 0;

@@ -31,6 +31,8 @@ enum attr_key {
 	ATTR_SECURE = 10,    /* open: u32, 1 if the client's HTTP was TLS or
 				loopback (PLAIN may be offered) */
 	ATTR_CONDITION = 11, /* close: why, e.g. "remote-connection-failed" */
+	ATTR_UNDELIVERED = 17, /* close, gateway -> router: stanzas for the
+				  client it could not deliver (1.3) */
 	/* Keys of the control frames (CTL_REQUEST, CTL_REPLY, CTL_END): */
 	ATTR_COMMAND = 12, /* request: the command, e.g. "session list" */
 	ATTR_ARG = 13,     /* request, repeated: one operand */

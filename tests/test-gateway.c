@@ -355,10 +355,16 @@ static void tg_cmd_restart(int argc, char **argv)
 	tg_send(FRAME_STREAM_RESTART, tg_parse_u32(argv[1], "ID"), NULL, 0);
 }
 
+/* close ID [XML]: STREAM_CLOSE, with XML as its UNDELIVERED stanzas. */
 static void tg_cmd_close(int argc, char **argv)
 {
-	(void)argc;
-	tg_send(FRAME_STREAM_CLOSE, tg_parse_u32(argv[1], "ID"), NULL, 0);
+	struct buf b;
+	buf_init(&b, TG_OUT_LIMIT);
+	if (argc > 2 && attr_append_str(&b, ATTR_UNDELIVERED, argv[2]) < 0)
+		tg_die(TG_EXIT_USAGE, "close: too long");
+	tg_send(FRAME_STREAM_CLOSE, tg_parse_u32(argv[1], "ID"), buf_head(&b),
+		b.len);
+	buf_free(&b);
 }
 
 static const char tg_b64_alphabet[] =
@@ -480,7 +486,7 @@ struct tg_command {
 
 static const struct tg_command tg_commands[] = {
 	{"open", 2, 5, tg_cmd_open},	   {"data", 3, 3, tg_cmd_data},
-	{"restart", 2, 2, tg_cmd_restart}, {"close", 2, 2, tg_cmd_close},
+	{"restart", 2, 2, tg_cmd_restart}, {"close", 2, 3, tg_cmd_close},
 	{"auth", 4, 4, tg_cmd_auth},	   {"expect", 3, 3, tg_cmd_expect},
 	{"wait", 2, 2, tg_cmd_wait},	   {"quit", 1, 1, tg_cmd_quit},
 };

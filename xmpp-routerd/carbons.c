@@ -28,6 +28,12 @@ void carbons_disable(struct iq_request *rq)
 	iq_server_reply(rq, NULL);
 }
 
+int carbons_is_copy(const struct xml_node *msg)
+{
+	return xml_node_child(msg, NS_CARBONS, "received") ||
+	       xml_node_child(msg, NS_CARBONS, "sent");
+}
+
 int carbons_is_eligible(const struct xml_node *msg)
 {
 	const char *type = xml_node_attr(msg, "type");

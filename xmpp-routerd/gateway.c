@@ -178,6 +178,30 @@ static int gateway_open(struct gateway *gw, uint32_t channel,
 	return 0;
 }
 
+/* The gateway's client is gone: the session ends, then what the gateway
+   could not hand to the client is routed again (PROTOCOL.md 9.5). */
+static void vstream_closed_by_gateway(struct vstream *v,
+				      const unsigned char *payload, size_t len)
+{
+	const unsigned char *undelivered = NULL;
+	size_t n = 0;
+	struct attr_iter it;
+	struct attr a;
+	attr_iter_init(&it, payload, len);
+	while (attr_next(&it, &a) == 1)
+		if (a.key == ATTR_UNDELIVERED) {
+			undelivered = a.value;
+			n = a.len;
+		}
+	char user[JID_PART_MAX + 1] = "";
+	if (v->xs.session && v->xs.user)
+		snprintf(user, sizeof user, "%s", v->xs.user);
+	v->closing = 1;
+	vstream_free(v);
+	if (n && user[0])
+		redeliver_stanzas(user, (const char *)undelivered, n);
+}
+
 static void gateway_on_stream_frame(struct gateway *gw,
 				    const struct frame_header *h,
 				    const unsigned char *payload)
@@ -200,8 +224,7 @@ static void gateway_on_stream_frame(struct gateway *gw,
 	case FRAME_STREAM_CLOSE:
 		log_debug("%s: stream %u closed by the gateway", gw->name,
 			  h->channel);
-		v->closing = 1;
-		vstream_free(v);
+		vstream_closed_by_gateway(v, payload, h->length);
 		break;
 	}
 }

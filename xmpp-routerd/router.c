@@ -86,6 +86,8 @@ void router_bounce(struct session *s, const struct xml_node *st,
 		   const char *type, const char *condition)
 {
 	const char *stype = xml_node_attr(st, "type");
+	if (!s)
+		return; /* a sender that is not a local session */
 	if (stype && strcmp(stype, "error") == 0)
 		return; /* never answer an error with an error */
 	const char *id = xml_node_attr(st, "id");
@@ -528,4 +530,33 @@ int router_from_client(struct session *s, struct xml_node *st)
 		jid_free(&tj);
 	xml_arena_free(st->arena);
 	return xs->state == XS_CLOSING ? -1 : 0;
+}
+
+/* The local session that sent st (its 'from' is a bound full JID), or
+   NULL. */
+static struct session *router_local_sender(const struct xml_node *st)
+{
+	const char *from = xml_node_attr(st, "from");
+	struct jid j = {0};
+	if (!from || jid_parse(&j, from, strlen(from)) < 0)
+		return NULL;
+	struct session *s = router_is_local(&j) ? session_find_full(&j) : NULL;
+	jid_free(&j);
+	return s;
+}
+
+void router_redeliver(const char *user, struct xml_node *st)
+{
+	const char *type = router_type(st, "");
+	int jabber_client = st->ns && strcmp(st->ns, NS_CLIENT) == 0;
+	router_count();
+	if (jabber_client && strcmp(st->name, "message") == 0 &&
+	    !carbons_is_copy(st)) {
+		router_message_to_user(router_local_sender(st), st, user);
+	} else if (jabber_client && strcmp(st->name, "iq") == 0 &&
+		   (strcmp(type, "get") == 0 || strcmp(type, "set") == 0)) {
+		router_bounce(router_local_sender(st), st, "cancel",
+			      "service-unavailable");
+	}
+	xml_arena_free(st->arena);
 }

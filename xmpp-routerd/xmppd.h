@@ -186,6 +186,15 @@ int router_from_client(struct session *s, struct xml_node *stanza);
 /* Sends an error reply for stanza back to s. */
 void router_bounce(struct session *s, const struct xml_node *stanza,
 		   const char *type, const char *condition);
+/* A stanza routed to one of user's sessions that its gateway could not
+   deliver before the client left (PROTOCOL.md 9.5, XEP-0206 9), after the
+   session ended: a message goes to the user as if to the bare JID (another
+   resource, or offline storage), a request iq gets service-unavailable
+   back to its sender if local, the rest is dropped. Takes the tree. */
+void router_redeliver(const char *user, struct xml_node *stanza);
+/* Parses the concatenated stanzas xml[0..len) (each with its xmlns) and
+   hands each to router_redeliver (redeliver.c). */
+void redeliver_stanzas(const char *user, const char *xml, size_t len);
 /* A session is ending: if it had sent available presence, its contacts
    and other resources get unavailable presence. */
 void router_session_ended(struct session *s);

@@ -218,7 +218,7 @@ bpending() { ! bdone "$1" "$2"; }
 
 # ---- start: router, two boshd, http-filed ----------------------------------------
 start_xmppd --gateway-socket "$GW_SOCK" --control-socket "$CTL_SOCK" || finish
-add_user alice apw && add_user bob bpw && add_user carol cpw ||
+add_user alice apw && add_user bob bpw && add_user carol cpw && add_user dave dpw ||
 	fail "parleyctl creates users" "$(cat "$T/parleyctl.log")"
 start_main || finish
 start_boshd --socket "$SHORT_SOCK" --router "$GW_SOCK" --max-wait 2 \
@@ -500,14 +500,19 @@ assert_eq "a request on the terminated sid: terminate item-not-found (its client
 	"200 terminate item-not-found" "$BS $(attr type) $(attr condition)"
 
 # ---- inactivity (--inactivity 5) -------------------------------------------------------------
-if bosh_login i /short-bind/ carol cpw idle; then
+if bosh_login i /short-bind/ dave dpw idle; then
 	ok "a session on the --inactivity 5 boshd logs in"
-	wait_until 5 has_session carol@localhost/idle ||
-		fail "the router lists carol/idle" "$(ctl session list 2>&1)"
+	wait_until 5 has_session dave@localhost/idle ||
+		fail "the router lists dave/idle" "$(ctl session list 2>&1)"
 	# answer the presence request, then leave the session alone
 	while read -r r; do [ -n "$r" ] && bget i "$r" 6; done <"$T/i.outstanding"
+	# Stanzas for dave while no request of his is waiting are queued in
+	# boshd; when the session ends they go back to the router (XEP-0206 9).
+	client_cmd bob "send <message to='dave@localhost/idle' type='chat' id='q1'><body>kept for dave</body></message>"
+	client_cmd bob "send <iq to='dave@localhost/idle' type='get' id='q2'><query xmlns='jabber:iq:version'/></iq>"
+	client_sync bob
 	t0=$(now_ms)
-	if wait_until 15 no_session carol@localhost/idle; then
+	if wait_until 15 no_session dave@localhost/idle; then
 		el=$(($(now_ms) - t0))
 		if [ "$el" -ge 2000 ]; then
 			ok "a session left alone ends after inactivity ($el ms)"
@@ -518,6 +523,21 @@ if bosh_login i /short-bind/ carol cpw idle; then
 	bsync i "" "ver='1.6'" $(($(sess_rid i) + 1))
 	assert_eq "... a later request with its sid: item-not-found" \
 		"terminate item-not-found" "$(attr type) $(attr condition)"
+	client_wait bob '<iq [^>]*id="q2"[^>]*type="error"|<iq [^>]*type="error"[^>]*id="q2"' >/dev/null &&
+		assert_match "... an iq it never fetched: service-unavailable to the sender" \
+			'service-unavailable' "$(grep 'id="q2"' "$T/bob.out")" ||
+		fail "... an iq it never fetched: an error to the sender" "$(tail -n 5 "$T/bob.out")"
+	if client_start dave dave@localhost/desk dpw; then
+		client_cmd dave presence
+		client_wait dave 'kept for dave' >/dev/null &&
+			ok "... a message it never fetched is stored offline and delivered at the next login" ||
+			fail "... a message it never fetched reaches dave later" "$(cat "$T/dave.out")"
+		assert_match "... with its delay stamp" 'urn:xmpp:delay' \
+			"$(grep 'kept for dave' "$T/dave.out")"
+		client_stop dave
+	else
+		fail "dave logs in over TCP" "$(cat "$T/dave.out")"
+	fi
 else
 	fail "a session on the --inactivity 5 boshd logs in" "$BS $BB"
 fi

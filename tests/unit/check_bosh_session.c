@@ -578,6 +578,50 @@ START_TEST(test_legacy_sid)
 }
 END_TEST
 
+/* XEP-0206 9: stanzas queued for a client that never fetches them go
+   back to the router with the close, not into a body nobody reads. */
+START_TEST(test_undelivered_go_back)
+{
+	struct bosh_out o;
+	struct bosh_session *s = open_session(&o, "");
+	const char *msg = "<message xmlns='jabber:client' to='a@example.com/r'>"
+			  "<body>late</body></message>";
+	/* 101 held, answered at its wait; then nothing held */
+	bosh_session_request(s, body("<body rid='101' " NS "/>"), 2, 1000, &o);
+	bosh_session_timeout(s, 61000, &o);
+	ck_assert_uint_eq(o.nresponses, 1);
+	bosh_out_reset(&o);
+	bosh_session_from_router(s, msg, strlen(msg), 62000, &o);
+	ck_assert_uint_eq(o.nresponses, 0); /* queued */
+	bosh_session_timeout(s, bosh_session_deadline(s), &o);
+	ck_assert_int_eq(o.ended, 1);
+	ck_assert_uint_eq(o.nactions, 1);
+	expect_action(&o, 0, BOSH_ACT_CLOSE, msg);
+	bosh_out_reset(&o);
+	bosh_session_free(s);
+
+	/* A client's terminate: its queued stanzas go back too, and the
+	   terminate answer carries none. */
+	s = open_session(&o, "");
+	bosh_session_from_router(s, msg, strlen(msg), 100, &o);
+	ck_assert_uint_eq(o.nresponses, 0);
+	bosh_session_request(s, body("<body rid='101' type='terminate' " NS "/>"),
+			     2, 200, &o);
+	expect_action(&o, 0, BOSH_ACT_CLOSE, msg);
+	expect_response(&o, 0, 2, 200, "<body " NS " type='terminate'/>");
+	bosh_out_reset(&o);
+	bosh_session_free(s);
+
+	/* A request held: the terminal body carries them, none go back. */
+	s = open_session(&o, "");
+	bosh_session_request(s, body("<body rid='101' " NS "/>"), 2, 1000, &o);
+	bosh_session_terminate(s, BOSH_COND_SYSTEM_SHUTDOWN, 1100, &o);
+	expect_action(&o, 0, BOSH_ACT_CLOSE, NULL);
+	bosh_out_reset(&o);
+	bosh_session_free(s);
+}
+END_TEST
+
 START_TEST(test_report_lost_response)
 {
 	struct bosh_out o;
@@ -646,6 +690,7 @@ Suite *bosh_session_suite(void)
 	tcase_add_test(tc, test_restart_and_ack);
 	tcase_add_test(tc, test_report_lost_response);
 	tcase_add_test(tc, test_legacy_sid);
+	tcase_add_test(tc, test_undelivered_go_back);
 	tcase_add_test(tc, test_queue_limit);
 	suite_add_tcase(s, tc);
 	return s;

@@ -247,6 +247,29 @@ gw_login g4 1 alice apw web && ok "a new gateway connects after a protocol error
 client_cmd bob 'message alice@localhost/web after all that'
 gw_check g4 1 "after all that" "the TCP client and the new gateway chat"
 
+# ---- STREAM_CLOSE with UNDELIVERED: routed again (PROTOCOL.md 9.5) ----------
+gw_login g4 2 alice apw mobile || fail "alice/mobile logs in" "$(tail -n 5 "$T/g4.out")"
+gw_cmd g4 "close 2 <message xmlns='jabber:client' from='bob@localhost/phone' to='alice@localhost/mobile' type='chat'><body>returned to laptop</body></message><iq xmlns='jabber:client' from='bob@localhost/phone' to='alice@localhost/mobile' type='get' id='ret1'><ping xmlns='urn:xmpp:ping'/></iq><presence xmlns='jabber:client' from='bob@localhost/phone'><status>dropped</status></presence>"
+client_wait alice 'returned to laptop' >/dev/null &&
+	ok "an undelivered message goes to the user's other resource" ||
+	fail "an undelivered message goes to the user's other resource" "$(tail -n 5 "$T/alice.out")"
+client_wait bob 'id="ret1"' >/dev/null &&
+	assert_match "an undelivered iq request: service-unavailable to its sender" \
+		'type="error".*service-unavailable|service-unavailable.*type="error"' \
+		"$(grep 'id="ret1"' "$T/bob.out")" ||
+	fail "an undelivered iq request: an error to its sender" "$(tail -n 5 "$T/bob.out")"
+assert_no_match "an undelivered presence is dropped" '>dropped<' "$(cat "$T/alice.out")"
+gw_login g4 3 alice apw evil || fail "alice/evil logs in" "$(tail -n 5 "$T/g4.out")"
+gw_cmd g4 "close 3 <!DOCTYPE x [<!ENTITY a 'b'>]><message xmlns='jabber:client'><body>&a;</body></message>"
+gw_login g4 4 alice apw evil2 || fail "alice/evil2 logs in" "$(tail -n 5 "$T/g4.out")"
+gw_cmd g4 "close 4 <message xmlns='jabber:client' type='chat'><body>unterminated"
+gw_login g4 5 alice apw after || fail "alice/after logs in" "$(tail -n 5 "$T/g4.out")"
+grep -Eq 'undelivered stanzas for alice: (restricted-xml|not-well-formed)' "$XMPPD_LOG" &&
+	ok "a DOCTYPE in UNDELIVERED is refused (logged), nothing routed" ||
+	fail "a DOCTYPE in UNDELIVERED is refused" "$(grep undelivered "$XMPPD_LOG")"
+assert_no_match "... and the unterminated one goes nowhere" 'unterminated' "$(cat "$T/alice.out")"
+assert_alive "xmpp-routerd survives hostile UNDELIVERED stanzas" "$XMPPD_PID"
+
 client_stop alice
 client_stop bob
 assert_alive "xmpp-routerd still running" "$XMPPD_PID"
