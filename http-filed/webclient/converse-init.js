@@ -40,6 +40,15 @@ converse.initialize({
 	bosh_service_url: '/http-bind/',
 	discover_connection_methods: false,
 	authentication: 'login',
+	/* When the BOSH session ends under it (boshd restarted: a terminate
+	 * with system-shutdown, or item-not-found or 404 for the old sid),
+	 * Converse makes a new session and logs in again by itself, with the
+	 * password Strophe keeps in memory since the login form (never
+	 * stored); without auto_reconnect it shows the login form instead.
+	 * It still gives up on remote-connection-failed, host-unknown, a
+	 * failed authentication, or if the new session cannot be made.
+	 * tests/browser/reconnect.mjs (run by tests/svc/test_stack_faults.sh)
+	 * restarts boshd under a logged-in page and checks this. */
 	auto_reconnect: true,
 	allow_registration: true,
 	view_mode: 'fullscreen',
