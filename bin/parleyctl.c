@@ -149,6 +149,50 @@ static int cmd_user_passwd(struct parleyctl *ctl, const struct command *cmd,
 	return user_set_password(ctl, argv, argc, 0);
 }
 
+/* user import: "NAME PASSWORD" lines from stdin (blank lines and lines
+   starting with '#' skipped). Users that exist are counted, not changed.
+   Any bad line stops the import there (exit 100, naming the line). */
+static int cmd_user_import(struct parleyctl *ctl, const struct command *cmd,
+			   char **argv, int argc)
+{
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	char line[JID_PART_MAX + PARLEYCTL_PASSWORD_MAX + 4];
+	unsigned long lineno = 0, created = 0, existed = 0;
+	while (fgets(line, sizeof line, stdin)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		char *password = strchr(line, ' ');
+		if (password)
+			*password++ = '\0';
+		char user[JID_PART_MAX + 1];
+		struct scram_creds c1, c256;
+		if (!password || !*password) {
+			fprintf(stderr, "parleyctl: line %lu: NAME PASSWORD\n",
+				lineno);
+			return PARLEYCTL_EXIT_USAGE;
+		}
+		if (prep_user(line, user, sizeof user) < 0 ||
+		    make_creds(password, &c1, &c256) < 0) {
+			fprintf(stderr, "parleyctl: line %lu refused\n", lineno);
+			return PARLEYCTL_EXIT_USAGE;
+		}
+		int rc = store_user_create(ctl->store, user, &c1, &c256);
+		if (rc < 0)
+			return PARLEYCTL_EXIT_TEMPORARY;
+		if (rc == 1)
+			existed++;
+		else
+			created++;
+	}
+	fprintf(stderr, "parleyctl: %lu users created, %lu existed\n", created,
+		existed);
+	return 0;
+}
+
 static int cmd_user_delete(struct parleyctl *ctl, const struct command *cmd,
 			   char **argv, int argc)
 {
@@ -836,6 +880,9 @@ static const struct command commands[] = {
 	 cmd_user_delete},
 	{"user", "list", 0, 0, "", "list users", NEEDS_STORE, 0, NULL,
 	 cmd_user_list},
+	{"user", "import", 0, 0, "",
+	 "create users from \"NAME PASSWORD\" lines on stdin", NEEDS_STORE, 0,
+	 NULL, cmd_user_import},
 	{"user", "passwd", 1, 2, "NAME [PASSWORD]", "set a user's password",
 	 NEEDS_STORE, 0, NULL, cmd_user_passwd},
 	{"session", "list", 0, 0, "", "list the connected sessions",
