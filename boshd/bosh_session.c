@@ -446,7 +446,7 @@ static int bosh_answer(struct bosh_session *s, size_t i)
 	if (h.rid == s->prev_rid)
 		s->prev_answer_empty = s->queue.len == 0;
 	bosh_w_close(&b, buf_head(&s->queue), s->queue.len);
-	buf_reset(&s->queue);
+	buf_free(&s->queue); /* an idle session keeps no buffer */
 	s->queue_has_stream = 0;
 	memmove(&s->held[i], &s->held[i + 1],
 		(s->nheld - i - 1) * sizeof s->held[0]);

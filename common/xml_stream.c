@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "xml_mm.h"
 #include "xml_restrict.h"
 #include "xml_stream.h"
 
@@ -33,6 +34,7 @@
 struct xml_stream {
 	struct xml_restrict restrict_; /* first: the parser's user data */
 	XML_Parser parser; /* NULL before the first feed and when compact */
+	struct xml_mm *mm; /* the parser's memory (xml_mm.h) */
 	const struct xml_stream_ops *ops;
 	void *ctx;
 	struct xml_stream_limits lim;
@@ -140,8 +142,13 @@ static int xml_stream_check_size(struct xml_stream *s)
 /* Frees the parser and any tree in progress. */
 static void xml_stream_release(struct xml_stream *s)
 {
-	if (s->parser)
+	if (s->parser) {
+		struct xml_mm *before = xml_mm_use(s->mm);
 		XML_ParserFree(s->parser);
+		xml_mm_use(before == s->mm ? NULL : before);
+	}
+	xml_mm_free(s->mm);
+	s->mm = NULL;
 	s->parser = NULL;
 	xml_arena_free(s->arena);
 	s->arena = NULL;
@@ -488,6 +495,11 @@ void xml_stream_reset(struct xml_stream *s)
 	xml_stream_clear(s);
 }
 
+int xml_stream_has_state(const struct xml_stream *s)
+{
+	return s->parser != NULL;
+}
+
 int xml_stream_compact(struct xml_stream *s)
 {
 	if (s->in_parse)
@@ -513,7 +525,13 @@ static int xml_stream_die(struct xml_stream *s, enum xml_stream_error err)
 /* Creates the expat parser; after compaction, replays the header. */
 static int xml_stream_start(struct xml_stream *s)
 {
-	XML_Parser p = XML_ParserCreateNS("UTF-8", XML_STREAM_SEP);
+	static const XML_Char separator[] = {XML_STREAM_SEP, '\0'};
+	s->mm = xml_mm_new();
+	struct xml_mm *before = xml_mm_use(s->mm);
+	XML_Parser p = s->mm ? XML_ParserCreate_MM("UTF-8", &xml_mm_suite,
+						    separator)
+			     : NULL;
+	xml_mm_use(before);
 	if (!p)
 		return xml_stream_die(s, XML_STREAM_NO_MEMORY);
 	s->parser = p;
@@ -535,7 +553,9 @@ static int xml_stream_start(struct xml_stream *s)
 	s->depth = 0;
 	s->replaying = 1;
 	s->in_parse = 1;
+	before = xml_mm_use(s->mm);
 	enum XML_Status st = XML_Parse(p, s->hdr, (int)s->hdr_len, XML_FALSE);
+	xml_mm_use(before);
 	s->in_parse = 0;
 	s->replaying = 0;
 	if (st != XML_STATUS_OK || s->depth != 1)
@@ -577,7 +597,9 @@ static int xml_stream_parse(struct xml_stream *s, const char *data, size_t n,
 	if (xml_stream_is_utf16(s->fed, data, n))
 		return xml_stream_die(s, XML_STREAM_UNSUPPORTED_ENCODING);
 	s->in_parse = 1;
+	struct xml_mm *before = xml_mm_use(s->mm);
 	enum XML_Status st = XML_Parse(s->parser, data, (int)n, XML_FALSE);
+	xml_mm_use(before);
 	s->in_parse = 0;
 	s->fed += n;
 	*used = n;
@@ -601,6 +623,13 @@ static int xml_stream_parse(struct xml_stream *s, const char *data, size_t n,
 	return 0;
 }
 
+/* The most a parser's memory pool may hold before it is recycled: a few
+   times the largest stanza, as expat copies and grows its buffers. */
+static size_t xml_stream_mm_bound(const struct xml_stream *s)
+{
+	return 4 * s->lim.max_stanza + 4 * XML_MM_CHUNK;
+}
+
 int xml_stream_feed(struct xml_stream *s, const char *data, size_t len)
 {
 	if (s->dead || s->in_parse)
@@ -615,6 +644,10 @@ int xml_stream_feed(struct xml_stream *s, const char *data, size_t len)
 			return r > 0 ? 0 : -1;
 		data += used;
 		len -= used;
+		/* The parser's pool only grows (xml_mm.h): past its bound,
+		   start a fresh parser at the first stanza boundary. */
+		if (xml_mm_bytes(s->mm) > xml_stream_mm_bound(s))
+			xml_stream_compact(s);
 	}
 	return 0;
 }

@@ -82,6 +82,8 @@ void xml_stream_reset(struct xml_stream *s);
    connection goes idle. Also 0 if there is no expat state (nothing fed
    yet, already compact, or stopped). Not from a callback (-1). */
 int xml_stream_compact(struct xml_stream *s);
+/* 1 if the parser holds expat state (compacting it would free some). */
+int xml_stream_has_state(const struct xml_stream *s);
 /* The name of an error condition as RFC 6120 4.9.3 spells it. */
 const char *xml_stream_error_condition(enum xml_stream_error err);
 

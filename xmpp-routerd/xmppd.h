@@ -23,6 +23,8 @@
 
 /* A stream without input this long drops its parser state (s). */
 #define XSTREAM_IDLE_SECS 5
+/* About what an expat parser and its buffers hold (for memtrim). */
+#define XSTREAM_PARSER_BYTES 10240
 
 #define NS_STREAMS "http://etherx.jabber.org/streams"
 #define NS_CLIENT "jabber:client"

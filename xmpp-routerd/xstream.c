@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "memtrim.h"
 #include "register.h"
 #include "xmppd.h"
 
@@ -391,19 +392,26 @@ static void xstream_on_idle(struct deadline_list *l, struct deadline_entry *e)
 {
 	struct xstream *xs =
 		(struct xstream *)((char *)e - offsetof(struct xstream, idle));
-	if (xs->parser && xml_stream_compact(xs->parser) < 0)
+	if (!xs->parser)
+		return;
+	int had_state = xml_stream_has_state(xs->parser);
+	if (xml_stream_compact(xs->parser) < 0)
 		deadline_touch(l, e); /* in the middle of a stanza: later */
+	else if (had_state)
+		memtrim_note(XSTREAM_PARSER_BYTES);
 }
 
 void xstream_start(struct ev_loop *loop)
 {
 	deadline_list_init(&xstream_idle_list, loop, XSTREAM_IDLE_SECS,
 			   xstream_on_idle);
+	memtrim_start(loop);
 }
 
 void xstream_stop(void)
 {
 	deadline_list_stop(&xstream_idle_list);
+	memtrim_stop();
 }
 
 /* ---- the stream */
