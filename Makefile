@@ -49,6 +49,11 @@ WEBCLIENT  := http-filed/webclient
 WWW_OUT    := $(B)/www
 CTL_BIN    := $(B)/bin/parleyctl
 XMPP_SEND_BIN := $(B)/bin/xmpp-send
+# parley-load, the load generator (bin/load/): its SCRAM client shares
+# xmpp-routerd's base64.
+LOAD_SRC   := $(wildcard bin/load/*.c)
+LOAD_OBJ   := $(LOAD_SRC:%.c=$(B)/%.o)
+LOAD_BIN   := $(B)/bin/parley-load
 # parleyctl works on xmpp-routerd's store: it links those files alone.
 CTL_OBJ    := $(addprefix $(B)/xmpp-routerd/,store.o store_sqlite.o scram.o \
               base64.o jid.o)
@@ -61,10 +66,11 @@ UNIT_BIN   := $(B)/tests/unit-tests
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(B)/tests/fuzz-replay
 
-BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN)
+BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN) \
+        $(LOAD_BIN)
 
 .PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
-        check-integration asan fuzz bench bench-http run install \
+        check-integration asan fuzz bench bench-http bench-bosh run install \
         install-http-filed install-xmpp-routerd install-boshd install-tools clean
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -106,6 +112,9 @@ $(BOSHD_BIN): $(B)/boshd/main.o $(BOSHD_OBJ) $(LIBCOMMON)
 
 $(CTL_BIN): $(B)/bin/parleyctl.o $(CTL_OBJ) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_XMPP)
+
+$(LOAD_BIN): $(LOAD_OBJ) $(B)/xmpp-routerd/base64.o $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat -lcrypto
 
 $(XMPP_SEND_BIN): $(B)/bin/xmpp-send.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lstrophe
@@ -163,9 +172,11 @@ fuzz: deps-fuzz
 	done
 
 # ---- benchmarks ------------------------------------------------------------
-bench: bench-http
+bench: bench-http bench-bosh
 bench-http: deps deps-bench all
 	tests/bench/bench-http $(B)
+bench-bosh: deps all
+	tests/bench/bench-bosh $(B)
 
 # ---- the web client -----------------------------------------------------------
 www: $(WWW_OUT)/index.html
@@ -207,10 +218,12 @@ install-xmpp-routerd: $(XMPPD_BIN)
 	install -m 644 svc/xmpp-routerd/notification-fd $(SVCDIR)/xmpp-routerd/notification-fd
 	install -m 755 svc/xmpp-routerd/log/run $(SVCDIR)/xmpp-routerd/log/run
 
-install-tools: $(CTL_BIN) $(XMPP_SEND_BIN)
+install-tools: $(CTL_BIN) $(XMPP_SEND_BIN) $(LOAD_BIN)
 	install -d $(BINDIR) $(SBINDIR) $(MAN8DIR) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(CTL_BIN) $(SBINDIR)/parleyctl
 	install -m 755 $(XMPP_SEND_BIN) $(BINDIR)/xmpp-send
+	install -m 755 $(LOAD_BIN) $(BINDIR)/parley-load
+	install -m 644 bin/load/parley-load.1 $(DESTDIR)$(PREFIX)/share/man/man1/parley-load.1
 	install -m 644 bin/parleyctl.8 $(MAN8DIR)/parleyctl.8
 	install -m 644 bin/xmpp-send.1 $(DESTDIR)$(PREFIX)/share/man/man1/xmpp-send.1
 

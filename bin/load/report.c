@@ -1,0 +1,125 @@
+/* report.c: parley-load's final report on stdout: an aligned table, or
+ * with --json one JSON object on one line, with the same figures.
+ *
+ * The figures are gathered once into struct report_figures, so both
+ * forms always agree. Latencies are in milliseconds; "lost" is what was
+ * sent and not received by the end of the grace period. */
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "load.h"
+
+struct report_figures {
+	unsigned long failed_total, lost;
+	double lat_ms[5]; /* p50 p90 p99 p99.9 max */
+	double mean_ms;
+	double ramp_s, run_s, wall_s, cpu_user_s, cpu_sys_s;
+	double received_per_s;
+};
+
+static const char *const report_quantile_names[5] = {"p50", "p90", "p99",
+						     "p99.9", "max"};
+static const double report_quantiles[4] = {0.50, 0.90, 0.99, 0.999};
+
+static double report_seconds(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void report_gather(const struct load *l, struct report_figures *f)
+{
+	const struct load_stats *st = &l->stats;
+	f->failed_total = 0;
+	for (int k = 0; k < FAIL_KINDS; k++)
+		f->failed_total += st->failed[k];
+	f->lost = st->sent > st->received ? st->sent - st->received : 0;
+	for (int q = 0; q < 4; q++)
+		f->lat_ms[q] = (double)histo_quantile(&st->latency,
+						      report_quantiles[q]) /
+			       1000.0;
+	f->lat_ms[4] = (double)st->latency.max / 1000.0;
+	f->mean_ms = st->latency.n ? (double)st->latency.sum /
+					     (double)st->latency.n / 1000.0
+				   : 0;
+	f->ramp_s = l->t_online - l->t_begin;
+	f->run_s = l->t_run_end - l->t_online;
+	f->wall_s = l->t_end - l->t_begin;
+	f->received_per_s = f->run_s > 0 ? (double)st->received / f->run_s : 0;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	f->cpu_user_s = report_seconds(ru.ru_utime);
+	f->cpu_sys_s = report_seconds(ru.ru_stime);
+}
+
+static const char *report_scenario(const struct load_config *cfg)
+{
+	return cfg->scenario == SCENARIO_PAIRS ? "pairs" : "idle";
+}
+
+static void report_table(const struct load *l, const struct report_figures *f)
+{
+	const struct load_config *cfg = l->cfg;
+	const struct load_stats *st = &l->stats;
+	printf("%-22s %s, %s, %ld users, ramp %ld/s\n", "run",
+	       cfg->transport->name, report_scenario(cfg), cfg->users,
+	       cfg->ramp);
+	printf("%-22s %lu\n", "sessions connected", st->connected);
+	printf("%-22s %lu\n", "online at the end", st->online_at_end);
+	printf("%-22s %lu (of them dropped after login: %lu)\n", "failures",
+	       f->failed_total, st->dropped);
+	for (int k = 0; k < FAIL_KINDS; k++)
+		printf("  %-20s %lu\n", fail_kind_name(k), st->failed[k]);
+	if (cfg->scenario == SCENARIO_PAIRS) {
+		printf("%-22s %lu (%.1f/s received)\n", "messages sent",
+		       st->sent, f->received_per_s);
+		printf("%-22s %lu\n", "messages received", st->received);
+		printf("%-22s %lu\n", "messages lost", f->lost);
+		printf("%-22s %lu\n", "not sent (queue full)", st->unsendable);
+		printf("%-22s %lu\n", "foreign messages", st->foreign);
+		printf("%-22s", "latency ms");
+		for (int q = 0; q < 5; q++)
+			printf(" %s %.3f", report_quantile_names[q],
+			       f->lat_ms[q]);
+		printf(" mean %.3f\n", f->mean_ms);
+	}
+	printf("%-22s ramp %.1f, run %.1f, total %.1f\n", "wall time s",
+	       f->ramp_s, f->run_s, f->wall_s);
+	printf("%-22s user %.2f, system %.2f\n", "cpu time s", f->cpu_user_s,
+	       f->cpu_sys_s);
+}
+
+static void report_json(const struct load *l, const struct report_figures *f)
+{
+	const struct load_config *cfg = l->cfg;
+	const struct load_stats *st = &l->stats;
+	printf("{\"transport\":\"%s\",\"scenario\":\"%s\",\"users\":%ld,"
+	       "\"ramp_per_s\":%ld,\"connected\":%lu,\"online_at_end\":%lu,"
+	       "\"failed\":%lu,\"dropped\":%lu,\"failures\":{",
+	       cfg->transport->name, report_scenario(cfg), cfg->users,
+	       cfg->ramp, st->connected, st->online_at_end, f->failed_total,
+	       st->dropped);
+	for (int k = 0; k < FAIL_KINDS; k++)
+		printf("%s\"%s\":%lu", k ? "," : "", fail_kind_name(k),
+		       st->failed[k]);
+	printf("},\"sent\":%lu,\"received\":%lu,\"lost\":%lu,\"unsendable\":%"
+	       "lu,"
+	       "\"foreign\":%lu,\"latency_ms\":{",
+	       st->sent, st->received, f->lost, st->unsendable, st->foreign);
+	for (int q = 0; q < 5; q++)
+		printf("\"%s\":%.3f,", report_quantile_names[q], f->lat_ms[q]);
+	printf("\"mean\":%.3f},\"wall_s\":{\"ramp\":%.3f,\"run\":%.3f,"
+	       "\"total\":%.3f},\"cpu_s\":{\"user\":%.3f,\"system\":%.3f}}\n",
+	       f->mean_ms, f->ramp_s, f->run_s, f->wall_s, f->cpu_user_s,
+	       f->cpu_sys_s);
+}
+
+void report_print(const struct load *l)
+{
+	struct report_figures f;
+	report_gather(l, &f);
+	if (l->cfg->json)
+		report_json(l, &f);
+	else
+		report_table(l, &f);
+	fflush(stdout);
+}
