@@ -28,7 +28,7 @@
 /* Out-of-order requests: the window, plus one pause or terminate. */
 #define BOSH_PENDING_MAX (BOSH_REQUESTS_MAX + 1)
 #define BOSH_ROUTER_DEPTH 64
-/* XEP-0124 9.3: a response the client has not acknowledged this long
+/* XEP-0124 9.2: a response the client has not acknowledged this long
    after it was sent is reported as probably lost (ms). */
 #define BOSH_REPORT_AFTER_MS 1000
 #define BOSH_NEVER UINT64_MAX
@@ -83,7 +83,7 @@ struct bosh_session {
 	int prev_empty;		/* that request carried nothing */
 	int prev_answer_empty;	/* and its response carried nothing */
 	uint64_t prev_rid;
-	uint64_t report_rid, report_ms; /* XEP-0124 9.3, for the next answer */
+	uint64_t report_rid, report_ms; /* XEP-0124 9.2, for the next answer */
 	struct buf term; /* the terminal response, BOSH_TERMINATING */
 	unsigned term_status;
 	struct bosh_out *out; /* during a call, for the router callbacks */
@@ -572,7 +572,7 @@ static void bosh_acked(struct bosh_session *s, const struct bosh_body *b)
 	s->nkept = n;
 }
 
-/* XEP-0124 9.3: the client acknowledges less than was answered, and the
+/* XEP-0124 9.2: the client acknowledges less than was answered, and the
    first response it lacks went out a while ago (probably lost): the next
    answer, sent at once, reports it. 1 if so. */
 static int bosh_check_report(struct bosh_session *s, const struct bosh_body *b)

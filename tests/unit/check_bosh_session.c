@@ -551,7 +551,7 @@ START_TEST(test_restart_and_ack)
 }
 END_TEST
 
-/* XEP-0124 9.3: a request that still acknowledges less than a response
+/* XEP-0124 9.2: a request that still acknowledges less than a response
    sent long ago gets an immediate answer reporting it. */
 /* A client without 'ver' gets a sid that says so, so that the legacy
    HTTP 404 still reaches it once its session is gone (XEP-0124 17.1). */
