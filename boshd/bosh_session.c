@@ -295,7 +295,7 @@ static int bosh_is_legacy(const struct bosh_session *s)
 
 /* Closes the router stream unless it is already closed. What is still
    queued for the client goes back with it (the close action's data), so
-   that the router delivers it elsewhere (XEP-0206 9). */
+   that the router delivers it elsewhere (XEP-0206 7). */
 static void bosh_close_router(struct bosh_session *s)
 {
 	if (s->router_closed)
@@ -324,7 +324,7 @@ static void bosh_end(struct bosh_session *s)
 }
 
 /* Builds the terminal response for cond into s->term: the queued output
-   goes with it (after a stream error, XEP-0206 8). */
+   goes with it (after a stream error, XEP-0206 6). */
 static void bosh_build_term(struct bosh_session *s, enum bosh_condition cond)
 {
 	buf_reset(&s->term);
@@ -387,7 +387,7 @@ static void bosh_keep(struct bosh_session *s, uint64_t rid, const struct buf *b)
 	s->kept[s->nkept++] = (struct bosh_kept){rid, copy, b->len, s->now};
 }
 
-/* The creation response attributes (XEP-0124 7.2, XEP-0206 5). */
+/* The creation response attributes (XEP-0124 7.2, XEP-0206 4). */
 static void bosh_w_creation(struct bosh_session *s, struct buf *b)
 {
 	const struct bosh_config *c = s->cfg;
@@ -543,7 +543,7 @@ static int bosh_pause(struct bosh_session *s, unsigned pause, uint64_t req)
 	return bosh_send_str(s->out, req, BOSH_EMPTY);
 }
 
-/* The payload goes to the router: a restart instead (XEP-0206 6, whose
+/* The payload goes to the router: a restart instead (XEP-0206 5, whose
    payload is ignored). */
 static int bosh_forward(struct bosh_session *s, const struct bosh_body *b)
 {

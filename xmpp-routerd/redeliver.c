@@ -2,7 +2,7 @@
  * client that left before fetching them come back in its STREAM_CLOSE
  * (PROTOCOL.md 9.5). They are parsed here as the body of a jabber:client
  * stream, with the same limits as a client's stream, and each is routed
- * again by router_redeliver (XEP-0206 9: nothing is lost silently). */
+ * again by router_redeliver (XEP-0206 7: nothing is lost silently). */
 #include "log.h"
 #include "xmppd.h"
 

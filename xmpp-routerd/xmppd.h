@@ -189,7 +189,7 @@ int router_from_client(struct session *s, struct xml_node *stanza);
 void router_bounce(struct session *s, const struct xml_node *stanza,
 		   const char *type, const char *condition);
 /* A stanza routed to one of user's sessions that its gateway could not
-   deliver before the client left (PROTOCOL.md 9.5, XEP-0206 9), after the
+   deliver before the client left (PROTOCOL.md 9.5, XEP-0206 7), after the
    session ended: a message goes to the user as if to the bare JID (another
    resource, or offline storage), a request iq gets service-unavailable
    back to its sender if local, the rest is dropped. Takes the tree. */

@@ -507,7 +507,7 @@ if bosh_login i /short-bind/ dave dpw idle; then
 	# answer the presence request, then leave the session alone
 	while read -r r; do [ -n "$r" ] && bget i "$r" 6; done <"$T/i.outstanding"
 	# Stanzas for dave while no request of his is waiting are queued in
-	# boshd; when the session ends they go back to the router (XEP-0206 9).
+	# boshd; when the session ends they go back to the router (XEP-0206 7).
 	client_cmd bob "send <message to='dave@localhost/idle' type='chat' id='q1'><body>kept for dave</body></message>"
 	client_cmd bob "send <iq to='dave@localhost/idle' type='get' id='q2'><query xmlns='jabber:iq:version'/></iq>"
 	client_sync bob
@@ -556,7 +556,7 @@ stop_xmppd
 client_stop bob # the router's shutdown ended bob's stream too
 if bget a "$HELD" 10; then
 	assert_eq "router stopped: the held request gets terminate" terminate "$(attr type)"
-	assert_match "... remote-stream-error with the router's <system-shutdown/> (XEP-0206 8)" \
+	assert_match "... remote-stream-error with the router's <system-shutdown/> (XEP-0206 6)" \
 		"condition='remote-stream-error'.*<stream:error[ >].*<system-shutdown " "$BB"
 else fail "router stopped: the held request is answered" "no answer in 10 s"; fi
 sess_new down /http-bind/ 20 1

@@ -10,7 +10,7 @@
 #    creation, as HTTP 404 if not: XEP-0124 17.1); a new session works;
 #  - xmpp-routerd restarted (s6-svc -r) with a session open: the session
 #    ends with a terminate (remote-stream-error carrying the router's
-#    system-shutdown, XEP-0206 8; remote-connection-failed when the router
+#    system-shutdown, XEP-0206 6; remote-connection-failed when the router
 #    is killed, s6-svc -k), boshd keeps running (same pid) and a new
 #    session logs in once the router is back;
 #  - boshd killed (s6-svc -k, SIGKILL) with a request held: http-filed
@@ -401,7 +401,7 @@ held_one a || fail "a request held before the router restart" "$(tail -n 3 "$T/b
 s6-svc -r "$SCAN/xmpp-routerd"
 if bget a "$HELD" 10; then
 	# SIGTERM: the router says system-shutdown on every stream, which
-	# XEP-0206 8 has boshd pass on as remote-stream-error; a router gone
+	# XEP-0206 6 has boshd pass on as remote-stream-error; a router gone
 	# without a word (see the SIGKILL below) is remote-connection-failed.
 	assert_match "router restarted: the session gets terminate remote-stream-error <system-shutdown/>" \
 		"^200 terminate remote-stream-error .*<system-shutdown " \

@@ -578,7 +578,7 @@ START_TEST(test_legacy_sid)
 }
 END_TEST
 
-/* XEP-0206 9: stanzas queued for a client that never fetches them go
+/* XEP-0206 7: stanzas queued for a client that never fetches them go
    back to the router with the close, not into a body nobody reads. */
 START_TEST(test_undelivered_go_back)
 {
