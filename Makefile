@@ -43,6 +43,11 @@ BOSHD_SRC  := $(filter-out boshd/main.c,$(wildcard boshd/*.c))
 BOSHD_OBJ  := $(BOSHD_SRC:%.c=$(B)/%.o)
 BOSHD_BIN  := $(B)/boshd/boshd
 
+# pollgw (XEP-0025), built once its main.c is there.
+POLLGW_SRC := $(filter-out pollgw/main.c,$(wildcard pollgw/*.c))
+POLLGW_OBJ := $(POLLGW_SRC:%.c=$(B)/%.o)
+POLLGW_BIN := $(if $(wildcard pollgw/main.c),$(B)/pollgw/pollgw)
+
 # The document root with the web client (Converse.js from the npm registry,
 # pinned in http-filed/webclient/package-lock.json): build output.
 WEBCLIENT  := http-filed/webclient
@@ -66,7 +71,8 @@ UNIT_BIN   := $(B)/tests/unit-tests
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(B)/tests/fuzz-replay
 
-BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(CTL_BIN) $(XMPP_SEND_BIN) \
+BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(POLLGW_BIN) $(CTL_BIN) \
+        $(XMPP_SEND_BIN) \
         $(LOAD_BIN)
 
 .PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
@@ -94,7 +100,7 @@ deps-bench:
 # ---- objects ------------------------------------------------------------
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -Ihttp-filed -Ixmpp-routerd -Iboshd -Itests/fuzz \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -Ihttp-filed -Ixmpp-routerd -Iboshd -Ipollgw -Itests/fuzz \
 	  -Itests/unit -c -o $@ $<
 
 $(LIBCOMMON): $(COMMON_OBJ)
@@ -108,6 +114,9 @@ $(XMPPD_BIN): $(B)/xmpp-routerd/main.o $(XMPPD_OBJ) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(LDLIBS_XMPP)
 
 $(BOSHD_BIN): $(B)/boshd/main.o $(BOSHD_OBJ) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat -lcrypto
+
+$(B)/pollgw/pollgw: $(B)/pollgw/main.o $(POLLGW_OBJ) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat -lcrypto
 
 $(CTL_BIN): $(B)/bin/parleyctl.o $(CTL_OBJ) $(LIBCOMMON)
@@ -129,12 +138,13 @@ $(B)/tests/%: $(B)/tests/%.o $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat
 
 $(UNIT_BIN): $(UNIT_SRC:%.c=$(B)/%.o) $(HTTPD_OBJ) $(XMPPD_OBJ) $(BOSHD_OBJ) \
+             $(POLLGW_OBJ) \
              $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) $(LDLIBS_XMPP) $(CHECK_LIBS)
 
 $(REPLAY_BIN): $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/targets.o \
                $(FUZZ_NAMES:%=$(B)/tests/fuzz/fuzz_%.o) \
-               $(HTTPD_OBJ) $(BOSHD_OBJ) $(LIBCOMMON)
+               $(HTTPD_OBJ) $(BOSHD_OBJ) $(POLLGW_OBJ) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_EV) -lexpat -lcrypto
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
@@ -162,7 +172,7 @@ fuzz: deps-fuzz
 	@set -e; for t in $(FUZZ_NAMES); do \
 	  echo "fuzz: building $$t"; \
 	  clang $(WARNFLAGS) $(FUZZ_CFLAGS) $(CPPFLAGS) -DFUZZING -Ihttp-filed \
-	    -Iboshd -Itests/fuzz -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    -Iboshd -Ipollgw -Itests/fuzz -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
 	    $(HTTPD_SRC) $(BOSHD_SRC) $(COMMON_SRC) $(LDLIBS_EV) -lexpat -lcrypto; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  echo "fuzz: running $$t for $(FUZZ_SECONDS)s"; \

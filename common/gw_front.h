@@ -1,0 +1,61 @@
+/* gw_front.h: an HTTP backend's side facing http-filed (PROTOCOL.md 8),
+ * shared by boshd and pollgw.
+ *
+ * Listens on a unix socket where each http-filed worker connects (at most
+ * GW_FRONT_MAX_CONNS), announces the daemon's instance tag (8.6), and hands
+ * every HTTP_REQUEST to the daemon as a struct gw_request; HTTP_ABORT
+ * becomes on_abort. A request is known by a handle made of its
+ * connection's id and its channel, so that an answer for a connection that
+ * has gone is dropped. Every response carries the configured
+ * Access-Control-Allow-Origin and Cache-Control: no-store. */
+#ifndef PARLEY_GW_FRONT_H
+#define PARLEY_GW_FRONT_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GW_FRONT_MAX_CONNS 256
+
+/* One request from http-filed; the pointers are valid during on_request
+   only and are not NUL-terminated. */
+struct gw_request {
+	uint64_t handle;
+	const char *method, *target, *peer, *body;
+	size_t method_len, target_len, peer_len, body_len;
+	const unsigned char *headers; /* the HEADER attributes, raw */
+	size_t headers_len;
+	int loopback; /* the client came from 127.0.0.0/8 or ::1 */
+};
+
+struct gw_front_ops {
+	void (*on_request)(const struct gw_request *r);
+	/* The client went away before its answer (e.g. a page reload). */
+	void (*on_abort)(uint64_t handle);
+};
+
+/* Listens on path (mode 0600); 0, or DAEMON_EXIT_USAGE after logging. */
+int gw_front_setup(const char *path);
+/* role: the HELLO role ("boshd"); instance: the tag (instance.h);
+   cors_origin: the Access-Control-Allow-Origin value. */
+void gw_front_start(struct ev_loop *loop, const char *role,
+		    const char *instance, const char *cors_origin,
+		    const struct gw_front_ops *ops);
+void gw_front_stop(struct ev_loop *loop);
+/* Closes every http-filed connection (at the end of a stop). */
+void gw_front_close_all(void);
+
+/* Answers request handle (dropped if its connection is gone). headers:
+   NULL or extra header lines, each NUL-terminated, the list ended by an
+   empty string ("Allow: POST\0\0"). */
+void gw_front_respond(uint64_t handle, unsigned status,
+		      const char *content_type, const char *headers,
+		      const char *body, size_t len);
+
+/* 1 if method is r's method. */
+int gw_request_is(const struct gw_request *r, const char *method);
+/* The value of header name (case-insensitive) in r, or NULL; *len set. */
+const char *gw_request_header(const struct gw_request *r, const char *name,
+			      size_t *len);
+
+#endif

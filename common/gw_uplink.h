@@ -1,0 +1,41 @@
+/* gw_uplink.h: a gateway's connection to xmpp-routerd's gateway socket
+ * (PROTOCOL.md 9), shared by boshd and pollgw.
+ *
+ * One framed connection carries every client's virtual stream, one channel
+ * each. If it drops, on_lost tells the daemon (every session must end with
+ * the transport's "remote connection failed") and it reconnects with
+ * backoff (50 ms doubling to 1 s), so that new sessions work as soon as
+ * the router is back. */
+#ifndef PARLEY_GW_UPLINK_H
+#define PARLEY_GW_UPLINK_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gw_uplink_ops {
+	/* STREAM_DATA from the router on channel. */
+	void (*on_data)(uint32_t channel, const char *data, size_t len);
+	/* STREAM_CLOSE from the router: that stream is over. */
+	void (*on_close)(uint32_t channel);
+	/* The connection is gone: every stream is over. */
+	void (*on_lost)(void);
+};
+
+/* role: the HELLO role ("boshd", "pollgw"). */
+void gw_uplink_start(struct ev_loop *loop, const char *path, const char *role,
+		     const struct gw_uplink_ops *ops);
+void gw_uplink_stop(void);
+int gw_uplink_is_up(void);
+
+/* Each 0, or -1 if the router cannot be reached. */
+/* STREAM_OPEN: transport "bosh" or "poll"; secure: PLAIN may be offered. */
+int gw_uplink_open(uint32_t channel, const char *peer, const char *transport,
+		   int secure);
+int gw_uplink_data(uint32_t channel, const char *data, size_t len);
+int gw_uplink_restart(uint32_t channel);
+/* STREAM_CLOSE, with the stanzas the client never got (may be empty;
+   logged and dropped if too large for a frame). */
+int gw_uplink_close(uint32_t channel, const char *undelivered, size_t len);
+
+#endif
