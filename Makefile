@@ -173,7 +173,7 @@ fuzz: deps-fuzz
 	  echo "fuzz: building $$t"; \
 	  clang $(WARNFLAGS) $(FUZZ_CFLAGS) $(CPPFLAGS) -DFUZZING -Ihttp-filed \
 	    -Iboshd -Ipollgw -Itests/fuzz -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c \
-	    $(HTTPD_SRC) $(BOSHD_SRC) $(COMMON_SRC) $(LDLIBS_EV) -lexpat -lcrypto; \
+	    $(HTTPD_SRC) $(BOSHD_SRC) $(POLLGW_SRC) $(COMMON_SRC) $(LDLIBS_EV) -lexpat -lcrypto; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  echo "fuzz: running $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
