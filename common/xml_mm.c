@@ -2,7 +2,12 @@
  *
  * A chunk starts with struct xml_mm_chunk; blocks follow, each after a
  * header recording its size, 16-byte aligned. The pool's own struct is
- * the first block of its first chunk. */
+ * the first block of its first chunk.
+ *
+ * Under AddressSanitizer (make asan) everything of a chunk not handed out
+ * is poisoned and each block is followed by a poisoned red zone, so that
+ * an overflow or a use after free inside a pool is reported as it would be
+ * with malloc. */
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +17,31 @@
 #include "xml_mm.h"
 
 #define XML_MM_ALIGN 16
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#define XML_MM_REDZONE 32
+static void xml_mm_poison(void *p, size_t n)
+{
+	ASAN_POISON_MEMORY_REGION(p, n);
+}
+static void xml_mm_unpoison(void *p, size_t n)
+{
+	ASAN_UNPOISON_MEMORY_REGION(p, n);
+}
+#else
+#define XML_MM_REDZONE 0
+static void xml_mm_poison(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+static void xml_mm_unpoison(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+#endif
 
 struct xml_mm_chunk {
 	struct xml_mm_chunk *next; /* older chunks of the pool */
@@ -58,26 +88,32 @@ static struct xml_mm_chunk *xml_mm_map(size_t need)
 			return NULL;
 		c = p;
 	}
+	xml_mm_unpoison(c, xml_mm_head);
 	c->next = NULL;
 	c->size = size;
 	c->used = xml_mm_head;
 	c->last = 0;
+	xml_mm_poison((char *)c + xml_mm_head, size - xml_mm_head);
 	return c;
 }
 
 static void xml_mm_unmap(struct xml_mm_chunk *c)
 {
-	if (c->size == XML_MM_CHUNK && xml_mm_cached < XML_MM_CACHE)
+	if (c->size == XML_MM_CHUNK && xml_mm_cached < XML_MM_CACHE) {
+		xml_mm_poison((char *)c + xml_mm_head, c->size - xml_mm_head);
 		xml_mm_cache[xml_mm_cached++] = c;
-	else
-		munmap(c, c->size);
+		return;
+	}
+	xml_mm_unpoison(c, c->size); /* the kernel may map it for others */
+	munmap(c, c->size);
 }
 
 /* A block of n bytes from m's newest chunk, or a new chunk. */
 static void *xml_mm_take(struct xml_mm *m, struct xml_mm_chunk **first,
 			 size_t n)
 {
-	size_t need = sizeof(struct xml_mm_block) + xml_mm_round(n);
+	size_t need =
+		sizeof(struct xml_mm_block) + xml_mm_round(n) + XML_MM_REDZONE;
 	struct xml_mm_chunk *c = m ? m->chunks : *first;
 	if (!c || c->size - c->used < need) {
 		struct xml_mm_chunk *fresh = xml_mm_map(need);
@@ -93,6 +129,7 @@ static void *xml_mm_take(struct xml_mm *m, struct xml_mm_chunk **first,
 		}
 	}
 	struct xml_mm_block *b = (struct xml_mm_block *)((char *)c + c->used);
+	xml_mm_unpoison(b, sizeof *b + n);
 	b->size = n;
 	c->last = c->used;
 	c->used += need;
@@ -160,6 +197,7 @@ static void xml_mm_release(void *p)
 	if (!p || !m || !xml_mm_is_last(m, p))
 		return; /* reclaimed with the whole pool */
 	struct xml_mm_chunk *c = m->chunks;
+	xml_mm_poison((char *)c + c->last, c->used - c->last);
 	c->used = c->last;
 	c->last = 0; /* the block before is not known: no second rollback */
 }
@@ -174,8 +212,12 @@ static void *xml_mm_realloc(void *p, size_t n)
 	struct xml_mm_block *b = xml_mm_block_of(p);
 	if (xml_mm_is_last(m, p)) {
 		struct xml_mm_chunk *c = m->chunks;
-		size_t end = c->last + sizeof *b + xml_mm_round(n);
+		size_t end =
+			c->last + sizeof *b + xml_mm_round(n) + XML_MM_REDZONE;
 		if (end <= c->size) {
+			xml_mm_poison((char *)c + c->last,
+				      (c->used > end ? c->used : end) - c->last);
+			xml_mm_unpoison(b, sizeof *b + n);
 			c->used = end;
 			b->size = n;
 			return p;
