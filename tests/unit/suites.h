@@ -26,5 +26,6 @@ Suite *bosh_body_suite(void);
 Suite *bosh_session_suite(void);
 Suite *bosh_admin_suite(void);
 Suite *session_key_suite(void);
+Suite *xml_mm_suite_tests(void);
 
 #endif
