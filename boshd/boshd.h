@@ -1,10 +1,11 @@
 /* boshd.h: boshd's private declarations, shared by its files.
  *
- * main.c describes the daemon and its options; front.c takes HTTP
- * requests from http-filed (framed protocol, PROTOCOL.md 8); uplink.c
- * carries the sessions' XMPP streams to xmpp-routerd (PROTOCOL.md 9);
- * sessions.c keeps the BOSH sessions (the state machine is
- * bosh_session.c) and carries out what they ask for; control.c answers
+ * main.c describes the daemon and its options; front.c answers the HTTP
+ * requests http-filed sends (the transport, PROTOCOL.md 8, is
+ * common/gw_front.c); sessions.c keeps the BOSH sessions (the state
+ * machine is bosh_session.c) and carries out what they ask for, their
+ * XMPP streams going to xmpp-routerd through common/gw_uplink.c
+ * (PROTOCOL.md 9); config.c checks the options; control.c answers
  * parleyctl on the control socket (PROTOCOL.md 10). */
 #ifndef PARLEY_BOSHD_H
 #define PARLEY_BOSHD_H
@@ -31,23 +32,11 @@ extern struct boshd_config boshd_config;
 int boshd_configure(void);
 
 /* front.c */
-int front_setup(void);
+/* Starts taking requests on the socket gw_front_setup opened. */
 void front_start(struct ev_loop *loop);
-void front_stop(struct ev_loop *loop);
-/* Closes every http-filed connection (at the end of a stop, after the
-   sessions' last answers were written). */
-void front_close_all(void);
-/* Sends the HTTP answer to request handle req (dropped if its
+/* Sends the BOSH answer (text/xml) to request handle req (dropped if its
    connection is gone). */
 void front_respond(uint64_t req, unsigned status, const char *body, size_t len);
-
-/* uplink.c */
-void uplink_start(struct ev_loop *loop);
-void uplink_stop(void);
-int uplink_is_up(void);
-/* Sends a frame for stream channel; 0 or -1. */
-int uplink_send(uint16_t type, uint32_t channel, const void *payload,
-		size_t len);
 
 /* sessions.c */
 void sessions_init(struct ev_loop *loop);
@@ -57,7 +46,7 @@ void sessions_request(struct bosh_body *body, const char *peer, int secure,
 		      uint64_t req);
 /* http-filed says request req's client went away (HTTP_ABORT). */
 void sessions_abort(uint64_t req);
-/* From the router. */
+/* From the router (gw_uplink_ops). */
 void sessions_from_router(uint32_t channel, const char *data, size_t len);
 void sessions_router_closed(uint32_t channel);
 /* The router connection is gone: every session ends. */

@@ -3,6 +3,8 @@
  * shared skeleton in common/daemon.c. See boshd.8. */
 #include "boshd.h"
 #include "daemon.h"
+#include "gw_front.h"
+#include "gw_uplink.h"
 
 #define C boshd_config
 static const struct opt boshd_options[] = {
@@ -38,10 +40,16 @@ static const struct opt boshd_options[] = {
 };
 #undef C
 
+static const struct gw_uplink_ops boshd_uplink_ops = {
+	.on_data = sessions_from_router,
+	.on_close = sessions_router_closed,
+	.on_lost = sessions_router_lost,
+};
+
 static int boshd_setup(int nworkers)
 {
 	(void)nworkers;
-	int rc = front_setup();
+	int rc = gw_front_setup(boshd_config.socket);
 	return rc ? rc : boshd_control_setup();
 }
 
@@ -49,7 +57,7 @@ static int boshd_start(struct ev_loop *loop, int index)
 {
 	(void)index;
 	sessions_init(loop);
-	uplink_start(loop);
+	gw_uplink_start(loop, boshd_config.router, "boshd", &boshd_uplink_ops);
 	front_start(loop);
 	boshd_control_start(loop);
 	return 0;
@@ -57,11 +65,11 @@ static int boshd_start(struct ev_loop *loop, int index)
 
 static void boshd_stop(struct ev_loop *loop)
 {
-	front_stop(loop);
+	gw_front_stop(loop);
 	boshd_control_stop(loop);
 	sessions_shutdown();
-	uplink_stop();
-	front_close_all();
+	gw_uplink_stop();
+	gw_front_close_all();
 }
 
 static const struct daemon_desc boshd_daemon = {

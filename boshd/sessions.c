@@ -2,9 +2,9 @@
  * state machine (bosh_session.c, sans-I/O) and the world: every call into
  * a session returns a struct bosh_out whose HTTP responses go to
  * http-filed (front.c) and whose stream actions go to the router
- * (uplink.c). Sessions are found by sid (HTTP side) and by channel
- * (router side); each has one timer armed at its next deadline (wait
- * expiry, inactivity). For the control socket (control.c) a session also
+ * (common/gw_uplink.c). Sessions are found by sid (HTTP side) and by
+ * channel (router side); each has one timer armed at its next deadline
+ * (wait expiry, inactivity). For the control socket (control.c) a session also
  * keeps its peer, creation time, last request and, once the router has
  * bound it, its full JID: learnt from the router's bind result, looked
  * for only until found (before binding, nobody but the router itself can
@@ -14,9 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "attr.h"
 #include "boshd.h"
-#include "frame.h"
+#include "gw_uplink.h"
 #include "log.h"
 
 #define SESSIONS_BUCKETS 4096
@@ -143,51 +142,19 @@ static void bsess_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	bsess_apply(b, &out);
 }
 
-static int bsess_open(struct bsess *b)
-{
-	struct buf p;
-	buf_init(&p, 256);
-	attr_append_str(&p, ATTR_PEER, b->peer);
-	attr_append_str(&p, ATTR_TRANSPORT, "bosh");
-	attr_append_u32(&p, ATTR_SECURE,
-			(uint32_t)bosh_session_is_secure(b->s));
-	int rc =
-		uplink_send(FRAME_STREAM_OPEN, b->channel, buf_head(&p), p.len);
-	buf_free(&p);
-	return rc;
-}
-
 /* Carries out one stream action; -1 if the router cannot be reached. */
-/* STREAM_CLOSE, with the stanzas the client never got (PROTOCOL.md 9.5). */
-static void bsess_close_router(struct bsess *b, const struct bosh_action *a)
-{
-	struct buf payload;
-	buf_init(&payload, a->len + ATTR_HEADER_SIZE);
-	if (a->len && (a->len + ATTR_HEADER_SIZE > FRAME_MAX_PAYLOAD ||
-		       attr_append(&payload, ATTR_UNDELIVERED, a->data,
-				   a->len) < 0))
-		log_warn("session %s: %zu undelivered bytes lost",
-			 bosh_session_sid(b->s), a->len);
-	else if (a->len)
-		log_info("session %s: %zu undelivered bytes back to the router",
-			 bosh_session_sid(b->s), a->len);
-	uplink_send(FRAME_STREAM_CLOSE, b->channel, buf_head(&payload),
-		    payload.len);
-	buf_free(&payload);
-}
-
 static int bsess_act(struct bsess *b, const struct bosh_action *a)
 {
 	switch (a->kind) {
 	case BOSH_ACT_OPEN:
-		return bsess_open(b);
+		return gw_uplink_open(b->channel, b->peer, "bosh",
+				      bosh_session_is_secure(b->s));
 	case BOSH_ACT_DATA:
-		return uplink_send(FRAME_STREAM_DATA, b->channel, a->data,
-				   a->len);
+		return gw_uplink_data(b->channel, a->data, a->len);
 	case BOSH_ACT_RESTART:
-		return uplink_send(FRAME_STREAM_RESTART, b->channel, NULL, 0);
-	case BOSH_ACT_CLOSE:
-		bsess_close_router(b, a);
+		return gw_uplink_restart(b->channel);
+	case BOSH_ACT_CLOSE: /* the session is over whether it went or not */
+		gw_uplink_close(b->channel, a->data, a->len);
 		return 0;
 	}
 	return 0;
@@ -235,7 +202,7 @@ static void sessions_create(struct bosh_body *body, const char *peer,
 	struct bosh_out out;
 	bosh_out_init(&out);
 	if (sessions_n >= (size_t)boshd_config.max_sessions ||
-	    !uplink_is_up()) {
+	    !gw_uplink_is_up()) {
 		bosh_body_free(body);
 		bosh_reply_error(sessions_n >= (size_t)boshd_config.max_sessions
 					 ? BOSH_COND_POLICY_VIOLATION

@@ -19,6 +19,11 @@
 
 /* One request from http-filed; the pointers are valid during on_request
    only and are not NUL-terminated. */
+/* method is always there; an absent target, peer or body is "" with
+   length 0 (never NULL). headers is an attribute list (attr.h) from the
+   first HEADER attribute to the end of the last one (NULL and 0 if there
+   is none); other keys may sit in between: read it with
+   gw_request_header. */
 struct gw_request {
 	uint64_t handle;
 	const char *method, *target, *peer, *body;
@@ -38,6 +43,8 @@ struct gw_front_ops {
 int gw_front_setup(const char *path);
 /* role: the HELLO role ("boshd"); instance: the tag (instance.h);
    cors_origin: the Access-Control-Allow-Origin value. */
+/* The three strings and ops are kept, not copied: they must live as long
+   as the daemon. */
 void gw_front_start(struct ev_loop *loop, const char *role,
 		    const char *instance, const char *cors_origin,
 		    const struct gw_front_ops *ops);
@@ -51,6 +58,10 @@ void gw_front_close_all(void);
 void gw_front_respond(uint64_t handle, unsigned status,
 		      const char *content_type, const char *headers,
 		      const char *body, size_t len);
+/* Once per handle, from inside on_request or any time later (it only
+   queues the frame; it never calls back into the daemon). The
+   Content-Type and Access-Control-Allow-Origin lines are cut at 255
+   bytes; the extra lines are sent whole. */
 
 /* 1 if method is r's method. */
 int gw_request_is(const struct gw_request *r, const char *method);

@@ -23,12 +23,20 @@ struct gw_uplink_ops {
 };
 
 /* role: the HELLO role ("boshd", "pollgw"). */
+/* path, role and ops are kept, not copied: they must live as long as the
+   daemon. The callbacks may call gw_uplink_* themselves; on_lost is called
+   after the connection is closed, so every send from it fails. */
 void gw_uplink_start(struct ev_loop *loop, const char *path, const char *role,
 		     const struct gw_uplink_ops *ops);
 void gw_uplink_stop(void);
 int gw_uplink_is_up(void);
+/* "Up" from the moment a connect has been started, before the router's
+   HELLO: frames sent then wait in the connection's queue; if the connect
+   then fails, on_lost follows. */
 
 /* Each 0, or -1 if the router cannot be reached. */
+/* -1 also (errno EMSGSIZE) for a payload larger than FRAME_MAX_PAYLOAD,
+   the connection staying up: the daemon should end that stream. */
 /* STREAM_OPEN: transport "bosh" or "poll"; secure: PLAIN may be offered. */
 int gw_uplink_open(uint32_t channel, const char *peer, const char *transport,
 		   int secure);
