@@ -76,7 +76,7 @@ BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(POLLGW_BIN) $(CTL_BIN) \
         $(LOAD_BIN)
 
 .PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
-        check-integration asan fuzz bench bench-http bench-bosh run install \
+        check-integration asan fuzz bench bench-http bench-bosh bench-poll run install \
         install-http-filed install-xmpp-routerd install-boshd install-tools clean
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -182,11 +182,13 @@ fuzz: deps-fuzz
 	done
 
 # ---- benchmarks ------------------------------------------------------------
-bench: bench-http bench-bosh
+bench: bench-http bench-bosh bench-poll
 bench-http: deps deps-bench all
 	tests/bench/bench-http $(B)
 bench-bosh: deps all
 	tests/bench/bench-bosh $(B)
+bench-poll: deps all
+	tests/bench/bench-poll $(B)
 
 # ---- the web client -----------------------------------------------------------
 www: $(WWW_OUT)/index.html
