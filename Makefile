@@ -194,7 +194,8 @@ bench-poll: deps all
 www: $(WWW_OUT)/index.html
 $(WWW_OUT)/index.html: $(WEBCLIENT)/build-www $(WEBCLIENT)/package-lock.json \
     $(WEBCLIENT)/index.html $(WEBCLIENT)/converse-init.js \
-    $(wildcard $(WEBCLIENT)/.well-known/*.in) $(wildcard http-filed/www/*)
+    $(wildcard $(WEBCLIENT)/.well-known/*.in) $(wildcard $(WEBCLIENT)/poll/*) \
+    $(wildcard http-filed/www/*)
 	$(WEBCLIENT)/build-www $(WWW_OUT)
 
 # ---- run the stack under s6 --------------------------------------------------
