@@ -7,7 +7,8 @@
  * control socket (common/PROTOCOL.md, section 10) with blocking I/O: one
  * request, records back, an end status. The bosh commands ask one or
  * more boshd the same way, over their own control sockets: a listing
- * merges their records, a terminate tries each in turn. Output is
+ * merges their records, a terminate tries each in turn; the poll commands
+ * ask one or more pollgw (XEP-0025) alike. Output is
  * aligned columns by default, one JSON object per line with --json,
  * tab-separated with --tsv. Exit codes: 0 done, 1 the thing asked for does
  * not exist or already exists, 100 bad usage, 111 the store or the daemon
@@ -39,8 +40,10 @@
 #define PARLEYCTL_FIELD_NAME_MAX 32
 #define PARLEYCTL_COLUMNS_MAX 64
 #define PARLEYCTL_CHANNEL 1
-/* --bosh-control-socket given at most this many times */
+/* --bosh-control-socket (--poll-control-socket) given at most this many
+   times */
 #define PARLEYCTL_BOSH_SOCKETS_MAX 16
+#define PARLEYCTL_POLL_SOCKETS_MAX 16
 
 enum output { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_TSV };
 
@@ -49,11 +52,13 @@ struct parleyctl {
 	const char *socket; /* xmpp-routerd's control socket */
 	const char *bosh_sockets[PARLEYCTL_BOSH_SOCKETS_MAX]; /* boshd's */
 	size_t nbosh;
+	const char *poll_sockets[PARLEYCTL_POLL_SOCKETS_MAX]; /* pollgw's */
+	size_t npoll;
 	enum output output;
 	struct store *store;
 };
 
-enum needs { NEEDS_STORE, NEEDS_DAEMON, NEEDS_BOSHD };
+enum needs { NEEDS_STORE, NEEDS_DAEMON, NEEDS_BOSHD, NEEDS_POLLGW };
 
 struct command {
 	const char *noun, *verb; /* verb NULL: a one-word command */
@@ -799,10 +804,23 @@ static int cmd_daemon(struct parleyctl *ctl, const struct command *cmd,
 	return rc;
 }
 
-/* Asks the boshd at path and adds its records to all. 0, or an exit code
-   after a line on stderr. */
-static int bosh_ask_into(const char *path, const char *command, char **argv,
-			 int argc, struct answer *all)
+/* The gateways a bosh or poll command asks: their control sockets and
+   how many there are. */
+static const char *const *gateway_sockets(const struct parleyctl *ctl,
+					  const struct command *cmd, size_t *n)
+{
+	if (cmd->needs == NEEDS_POLLGW) {
+		*n = ctl->npoll;
+		return ctl->poll_sockets;
+	}
+	*n = ctl->nbosh;
+	return ctl->bosh_sockets;
+}
+
+/* Asks the gateway at path and adds its records to all. 0, or an exit
+   code after a line on stderr. */
+static int gateway_ask_into(const char *path, const char *command, char **argv,
+			    int argc, struct answer *all)
 {
 	struct answer one = {.status = FRAME_CTL_FAILED};
 	buf_init(&one.records, PARLEYCTL_REPLY_MAX);
@@ -819,19 +837,20 @@ static int bosh_ask_into(const char *path, const char *command, char **argv,
 	return rc;
 }
 
-/* A listing from every boshd, merged: the records of all, printed
-   together. The exit code is the first failure's, or 0. */
-static int cmd_bosh_each(struct parleyctl *ctl, const struct command *cmd,
-			 char **argv, int argc)
+/* A listing from every boshd (pollgw), merged: the records of all,
+   printed together. The exit code is the first failure's, or 0. */
+static int cmd_gateway_each(struct parleyctl *ctl, const struct command *cmd,
+			    char **argv, int argc)
 {
 	char command[64];
 	struct answer all = {.status = FRAME_CTL_OK};
 	int rc = 0;
+	size_t n;
+	const char *const *sockets = gateway_sockets(ctl, cmd, &n);
 	command_words(cmd, command, sizeof command);
 	buf_init(&all.records, PARLEYCTL_REPLY_MAX);
-	for (size_t i = 0; i < ctl->nbosh; i++) {
-		int r = bosh_ask_into(ctl->bosh_sockets[i], command, argv, argc,
-				      &all);
+	for (size_t i = 0; i < n; i++) {
+		int r = gateway_ask_into(sockets[i], command, argv, argc, &all);
 		if (rc == 0)
 			rc = r;
 	}
@@ -841,19 +860,22 @@ static int cmd_bosh_each(struct parleyctl *ctl, const struct command *cmd,
 	return rc;
 }
 
-/* Asks each boshd in turn to end the session until one has it. 0; 1 if
-   none has it; the first failure's exit code if a boshd could not say. */
-static int cmd_bosh_terminate(struct parleyctl *ctl, const struct command *cmd,
-			      char **argv, int argc)
+/* Asks each boshd (pollgw) in turn to end the session until one has it.
+   0; 1 if none has it; the first failure's exit code if a gateway could
+   not say. */
+static int cmd_gateway_terminate(struct parleyctl *ctl,
+				 const struct command *cmd, char **argv,
+				 int argc)
 {
 	char command[64];
 	int rc = PARLEYCTL_EXIT_NOT_FOUND;
+	size_t n;
+	const char *const *sockets = gateway_sockets(ctl, cmd, &n);
 	command_words(cmd, command, sizeof command);
-	for (size_t i = 0; i < ctl->nbosh; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct answer one = {.status = FRAME_CTL_FAILED};
 		buf_init(&one.records, FRAME_CTL_MAX_PAYLOAD);
-		int r = daemon_ask(ctl->bosh_sockets[i], command, argv, argc,
-				   &one);
+		int r = daemon_ask(sockets[i], command, argv, argc, &one);
 		buf_free(&one.records);
 		if (r == 0 && one.status == FRAME_CTL_OK)
 			return 0;
@@ -863,7 +885,8 @@ static int cmd_bosh_terminate(struct parleyctl *ctl, const struct command *cmd,
 			rc = r;
 	}
 	if (rc == PARLEYCTL_EXIT_NOT_FOUND)
-		fprintf(stderr, "parleyctl: no such BOSH session: %s\n",
+		fprintf(stderr, "parleyctl: no such %s session: %s\n",
+			cmd->needs == NEEDS_POLLGW ? "polling" : "BOSH",
 			argv[0]);
 	return rc;
 }
@@ -893,11 +916,18 @@ static const struct command commands[] = {
 	{"stats", NULL, 0, 0, "", "the daemon's counters", NEEDS_DAEMON, 1,
 	 NULL, cmd_daemon},
 	{"bosh", "list", 0, 0, "", "list the BOSH sessions of every boshd",
-	 NEEDS_BOSHD, 0, "session list", cmd_bosh_each},
+	 NEEDS_BOSHD, 0, "session list", cmd_gateway_each},
 	{"bosh", "terminate", 1, 1, "SID", "end a BOSH session", NEEDS_BOSHD, 0,
-	 "session terminate", cmd_bosh_terminate},
+	 "session terminate", cmd_gateway_terminate},
 	{"bosh", "stats", 0, 0, "", "each boshd's counters", NEEDS_BOSHD, 1,
-	 "stats", cmd_bosh_each},
+	 "stats", cmd_gateway_each},
+	{"poll", "list", 0, 0, "",
+	 "list the polling (XEP-0025) sessions of every pollgw", NEEDS_POLLGW,
+	 0, "session list", cmd_gateway_each},
+	{"poll", "terminate", 1, 1, "ID", "end a polling session", NEEDS_POLLGW,
+	 0, "session terminate", cmd_gateway_terminate},
+	{"poll", "stats", 0, 0, "", "each pollgw's counters", NEEDS_POLLGW, 1,
+	 "stats", cmd_gateway_each},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -906,7 +936,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: parleyctl [--db FILE] [--control-socket PATH] "
 		   "[--bosh-control-socket PATH]...\n"
-		   "                 [--json | --tsv] COMMAND [ARGS]\n"
+		   "                 [--poll-control-socket PATH]... "
+		   "[--json | --tsv] COMMAND [ARGS]\n"
 		   "Administers a Parley server.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		char words[64];
@@ -926,6 +957,11 @@ static void usage(FILE *f)
 		"bosh commands; may be\n"
 		"                         repeated "
 		"[$PARLEYCTL_BOSH_CONTROL_SOCKET]\n"
+		"  --poll-control-socket PATH\n"
+		"                         a pollgw's control socket, for the "
+		"poll commands; may be\n"
+		"                         repeated "
+		"[$PARLEYCTL_POLL_CONTROL_SOCKET]\n"
 		"  --json                 one JSON object per line\n"
 		"  --tsv                  tab-separated, with a header line\n"
 		"  --help, --version\n"
@@ -979,6 +1015,19 @@ static int add_bosh_socket(struct parleyctl *ctl, const char *path)
 	return 0;
 }
 
+/* One more --poll-control-socket; 0, or -1 past the bound. */
+static int add_poll_socket(struct parleyctl *ctl, const char *path)
+{
+	if (ctl->npoll == PARLEYCTL_POLL_SOCKETS_MAX) {
+		fprintf(stderr,
+			"parleyctl: at most %d pollgw control sockets\n",
+			PARLEYCTL_POLL_SOCKETS_MAX);
+		return -1;
+	}
+	ctl->poll_sockets[ctl->npoll++] = path;
+	return 0;
+}
+
 /* Parses the options; the index of the first word, or -1 with *rc set. */
 static int parse_options(struct parleyctl *ctl, int argc, char **argv, int *rc)
 {
@@ -997,6 +1046,10 @@ static int parse_options(struct parleyctl *ctl, int argc, char **argv, int *rc)
 		else if (strcmp(argv[i], "--bosh-control-socket") == 0 &&
 			 i + 1 < argc) {
 			if (add_bosh_socket(ctl, argv[++i]) < 0)
+				return -1;
+		} else if (strcmp(argv[i], "--poll-control-socket") == 0 &&
+			   i + 1 < argc) {
+			if (add_poll_socket(ctl, argv[++i]) < 0)
 				return -1;
 		} else if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -1035,16 +1088,26 @@ static int run_on_store(struct parleyctl *ctl, const struct command *cmd,
 }
 
 /* 1 if the control sockets cmd needs are named (the environment's boshd
-   socket when no option names one), else 0 after a line on stderr. */
+   or pollgw socket when no option names one), else 0 after a line on
+   stderr. */
 static int sockets_are_named(struct parleyctl *ctl, const struct command *cmd)
 {
 	const char *bosh = getenv("PARLEYCTL_BOSH_CONTROL_SOCKET");
+	const char *poll = getenv("PARLEYCTL_POLL_CONTROL_SOCKET");
 	if (cmd->needs == NEEDS_BOSHD && ctl->nbosh == 0 && bosh && *bosh)
 		add_bosh_socket(ctl, bosh);
+	if (cmd->needs == NEEDS_POLLGW && ctl->npoll == 0 && poll && *poll)
+		add_poll_socket(ctl, poll);
 	if (cmd->needs == NEEDS_BOSHD && ctl->nbosh == 0) {
 		fprintf(stderr, "parleyctl: no boshd control socket: use "
 				"--bosh-control-socket PATH or "
 				"PARLEYCTL_BOSH_CONTROL_SOCKET\n");
+		return 0;
+	}
+	if (cmd->needs == NEEDS_POLLGW && ctl->npoll == 0) {
+		fprintf(stderr, "parleyctl: no pollgw control socket: use "
+				"--poll-control-socket PATH or "
+				"PARLEYCTL_POLL_CONTROL_SOCKET\n");
 		return 0;
 	}
 	if (cmd->needs == NEEDS_DAEMON && !ctl->socket) {

@@ -6,5 +6,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{"frame", fuzz_frame_run},
 	{"bosh_body", fuzz_bosh_body_run},
 	{"xml_stream", fuzz_xml_stream_run},
+	{"poll_body", fuzz_poll_body_run},
 	{NULL, NULL},
 };

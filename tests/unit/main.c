@@ -12,6 +12,7 @@ static Suite *(*const all_suites[])(void) = {
 	scram_suite,	    store_suite,	tls_suite,
 	iq_server_suite,    subscription_suite, bosh_body_suite,
 	bosh_session_suite, session_key_suite, xml_mm_suite_tests,	bosh_admin_suite,
+	poll_body_suite,    poll_session_suite,
 };
 
 int main(void)
