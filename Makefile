@@ -77,7 +77,7 @@ BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(POLLGW_BIN) $(CTL_BIN) \
 
 .PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
         check-integration asan fuzz bench bench-http bench-bosh bench-poll run install \
-        install-http-filed install-xmpp-routerd install-boshd install-tools clean
+        install-http-filed install-xmpp-routerd install-boshd install-pollgw install-tools clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -209,7 +209,17 @@ MAN8DIR = $(DESTDIR)$(PREFIX)/share/man/man8
 SVCDIR  = $(DESTDIR)$(PREFIX)/share/parley/svc
 WWWDIR  = $(DESTDIR)$(PREFIX)/share/parley/www
 
-install: install-http-filed install-xmpp-routerd install-boshd install-tools
+install: install-http-filed install-xmpp-routerd install-boshd install-pollgw \
+         install-tools
+
+install-pollgw: $(B)/pollgw/pollgw
+	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/pollgw/log $(SVCDIR)/pollgw/env
+	install -m 755 $(B)/pollgw/pollgw $(SBINDIR)/pollgw
+	install -m 644 pollgw/pollgw.8 $(MAN8DIR)/pollgw.8
+	install -m 755 svc/pollgw/run $(SVCDIR)/pollgw/run
+	install -m 755 svc/pollgw/finish $(SVCDIR)/pollgw/finish
+	install -m 644 svc/pollgw/notification-fd $(SVCDIR)/pollgw/notification-fd
+	install -m 755 svc/pollgw/log/run $(SVCDIR)/pollgw/log/run
 
 install-boshd: $(BOSHD_BIN)
 	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/boshd/log $(SVCDIR)/boshd/env
