@@ -1072,6 +1072,11 @@ void bosh_session_free(struct bosh_session *s)
 	free(s);
 }
 
+int bosh_session_router_open(const struct bosh_session *s)
+{
+	return !s->router_closed;
+}
+
 int bosh_sid_is_legacy(const char *sid)
 {
 	size_t n = strlen(sid), hex = 2 * BOSH_SID_BYTES;

@@ -127,6 +127,9 @@ const char *bosh_session_sid(const struct bosh_session *s);
    terminate body (XEP-0124 17.1), though the request itself carries no
    'ver' either way. */
 int bosh_sid_is_legacy(const char *sid);
+/* 0 once the router stream is closed (by either side): what the router
+   still sends must go back to it (PROTOCOL.md 9.6). */
+int bosh_session_router_open(const struct bosh_session *s);
 int bosh_session_is_secure(const struct bosh_session *s);
 
 /* A request for this session (body->sid matched); it takes body. 0, or

@@ -285,8 +285,10 @@ void sessions_abort(uint64_t req)
 void sessions_from_router(uint32_t channel, const char *data, size_t len)
 {
 	struct bsess *b = *sessions_chan_slot(channel);
-	if (!b)
+	if (!b || !bosh_session_router_open(b->s)) {
+		gw_uplink_return(channel, data, len); /* crossed our close */
 		return;
+	}
 	if (!b->jid)
 		b->jid = sessions_bound_jid(data, len);
 	struct bosh_out out;

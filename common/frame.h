@@ -38,7 +38,9 @@ enum frame_type {
 	FRAME_STREAM_DATA = 33,    /* both: XML bytes of the stream */
 	FRAME_STREAM_RESTART = 34, /* gateway -> router: the client restarts */
 	FRAME_STREAM_CLOSE = 35,   /* both: the stream is over */
-	/* 36..47 reserved for virtual streams */
+	FRAME_STREAM_RETURN = 36,  /* gateway -> router: data for a stream it
+				      had already closed (1.3) */
+	/* 37..47 reserved for virtual streams */
 	/* Control requests between parleyctl and a daemon (1.2): */
 	FRAME_CTL_REQUEST = 64, /* CLI -> daemon: a command and its operands */
 	FRAME_CTL_REPLY = 65,   /* daemon -> CLI: one record of the answer */

@@ -87,6 +87,16 @@ int gw_uplink_close(uint32_t channel, const char *undelivered, size_t len)
 	return rc;
 }
 
+int gw_uplink_return(uint32_t channel, const char *data, size_t len)
+{
+	/* a 1.2 router would take the type as a protocol error */
+	if (!gw_uplink_is_up() || gw_uplink_conn.peer_minor < 3)
+		return -1;
+	log_debug("stream %u: %zu bytes for a closed stream back to the router",
+		  channel, len);
+	return gw_uplink_send(FRAME_STREAM_RETURN, channel, data, len);
+}
+
 /* ---- the connection */
 
 static void gw_uplink_schedule(void)

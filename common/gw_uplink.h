@@ -45,5 +45,9 @@ int gw_uplink_restart(uint32_t channel);
 /* STREAM_CLOSE, with the stanzas the client never got (may be empty;
    logged and dropped if too large for a frame). */
 int gw_uplink_close(uint32_t channel, const char *undelivered, size_t len);
+/* STREAM_RETURN (PROTOCOL.md 9.6): data the router sent on a channel this
+   gateway no longer knows (it closed the stream) goes back, so that the
+   router delivers it elsewhere. Call it from on_data for unknown channels. */
+int gw_uplink_return(uint32_t channel, const char *data, size_t len);
 
 #endif

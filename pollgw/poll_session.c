@@ -370,6 +370,11 @@ static const struct xml_stream_ops poll_router_ops = {
 	poll_router_open, poll_router_stanza, poll_router_close,
 	poll_router_error};
 
+int poll_session_router_open(const struct poll_session *s)
+{
+	return s->router_open;
+}
+
 void poll_session_from_router(struct poll_session *s, const char *data,
 			      size_t len, uint64_t now, struct poll_out *out)
 {

@@ -78,6 +78,9 @@ void poll_session_abort(struct poll_session *s, uint64_t req);
 /* Bytes of the session's virtual stream from the router (STREAM_DATA). */
 void poll_session_from_router(struct poll_session *s, const char *data,
 			      size_t len, uint64_t now, struct poll_out *out);
+/* 0 once the router stream is closed (by either side): what the router
+   still sends must go back to it (PROTOCOL.md 9.6). */
+int poll_session_router_open(const struct poll_session *s);
 /* The router closed the stream (STREAM_CLOSE), or its connection broke,
    or an action could not be sent: the client gets what was queued, and
    the end of the stream, with its next poll. */

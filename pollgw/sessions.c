@@ -317,8 +317,10 @@ void pollgw_sessions_abort(uint64_t req)
 void pollgw_sessions_from_router(uint32_t channel, const char *data, size_t len)
 {
 	struct psess *p = *sessions_chan_slot(channel);
-	if (!p)
+	if (!p || !poll_session_router_open(p->s)) {
+		gw_uplink_return(channel, data, len); /* crossed our close */
 		return;
+	}
 	struct poll_out out;
 	poll_out_init(&out);
 	poll_session_from_router(p->s, data, len, sessions_now(), &out);

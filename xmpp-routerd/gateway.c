@@ -24,6 +24,8 @@
 #define GATEWAY_BUCKETS 1024
 #define GATEWAY_MAX_STREAMS 100000 /* per gateway connection */
 #define GATEWAY_NAME_MAX 48
+#define GATEWAY_TOMBS 1024	   /* closed streams remembered (9.6) */
+#define GATEWAY_TOMB_SECONDS 60.0 /* for this long */
 
 struct gateway;
 
@@ -37,11 +39,21 @@ struct vstream {
 	unsigned on_reap : 1;
 };
 
+/* A stream the gateway closed while bound: what it returns for the
+   channel (STREAM_RETURN, PROTOCOL.md 9.6) is the user's. */
+struct gateway_tomb {
+	uint32_t channel;
+	ev_tstamp at;
+	char *user; /* malloc; NULL: a free slot */
+};
+
 struct gateway {
 	struct fconn f; /* first member */
 	struct gateway *prev, *next;
 	struct vstream *buckets[GATEWAY_BUCKETS];
 	size_t nstreams;
+	struct gateway_tomb tombs[GATEWAY_TOMBS]; /* a ring */
+	size_t next_tomb;
 	char name[GATEWAY_NAME_MAX];
 };
 
@@ -178,6 +190,21 @@ static int gateway_open(struct gateway *gw, uint32_t channel,
 	return 0;
 }
 
+/* Remembers that the gateway closed channel, bound to user ("" if it was
+   not bound: nothing to remember). */
+static void gateway_bury(struct gateway *gw, uint32_t channel,
+			 const char *user)
+{
+	if (!user[0])
+		return;
+	struct gateway_tomb *t = &gw->tombs[gw->next_tomb];
+	gw->next_tomb = (gw->next_tomb + 1) % GATEWAY_TOMBS;
+	free(t->user);
+	t->user = strdup(user); /* NULL (no memory): not remembered */
+	t->channel = channel;
+	t->at = ev_now(gateway_loop);
+}
+
 /* The gateway's client is gone: the session ends, then what the gateway
    could not hand to the client is routed again (PROTOCOL.md 9.5). */
 static void vstream_closed_by_gateway(struct vstream *v,
@@ -196,10 +223,30 @@ static void vstream_closed_by_gateway(struct vstream *v,
 	char user[JID_PART_MAX + 1] = "";
 	if (v->xs.session && v->xs.user)
 		snprintf(user, sizeof user, "%s", v->xs.user);
+	gateway_bury(v->gw, v->channel, user);
 	v->closing = 1;
 	vstream_free(v);
 	if (n && user[0])
 		redeliver_stanzas(user, (const char *)undelivered, n);
+}
+
+/* STREAM_RETURN: data the router sent after the gateway closed the
+   stream goes to the stream's user as undelivered stanzas. */
+static void gateway_on_return(struct gateway *gw, uint32_t channel,
+			      const unsigned char *payload, size_t len)
+{
+	ev_tstamp now = ev_now(gateway_loop);
+	for (size_t i = 0; i < GATEWAY_TOMBS; i++) {
+		struct gateway_tomb *t = &gw->tombs[i];
+		if (t->user && t->channel == channel &&
+		    now - t->at <= GATEWAY_TOMB_SECONDS) {
+			redeliver_stanzas(t->user, (const char *)payload, len);
+			return;
+		}
+	}
+	log_warn("%s: %zu bytes returned for stream %u, which is not "
+		 "remembered: dropped",
+		 gw->name, len, channel);
 }
 
 static void gateway_on_stream_frame(struct gateway *gw,
@@ -231,6 +278,8 @@ static void gateway_on_stream_frame(struct gateway *gw,
 
 static void gateway_free(struct gateway *gw)
 {
+	for (size_t i = 0; i < GATEWAY_TOMBS; i++)
+		free(gw->tombs[i].user);
 	for (size_t i = 0; i < GATEWAY_BUCKETS; i++)
 		while (gw->buckets[i]) {
 			gw->buckets[i]->closing = 1;
@@ -253,6 +302,9 @@ static int gateway_on_frame(struct fconn *f, const struct frame_header *h,
 	if (h->type == FRAME_STREAM_OPEN) {
 		if (gateway_open(gw, h->channel, payload, h->length) == 0)
 			return 0;
+	} else if (h->type == FRAME_STREAM_RETURN) {
+		gateway_on_return(gw, h->channel, payload, h->length);
+		return 0;
 	} else if (h->type >= FRAME_STREAM_DATA &&
 		   h->type <= FRAME_STREAM_CLOSE) {
 		gateway_on_stream_frame(gw, h, payload);
