@@ -11,7 +11,7 @@ static Suite *(*const all_suites[])(void) = {
 	jid_suite,	    xml_suite,		xml_stream_suite,
 	scram_suite,	    store_suite,	tls_suite,
 	iq_server_suite,    subscription_suite, bosh_body_suite,
-	bosh_session_suite, session_key_suite, xml_mm_suite_tests,	bosh_admin_suite,
+	bosh_session_suite, session_key_suite, xml_mm_suite_tests, gw_front_suite,	bosh_admin_suite,
 	poll_body_suite,    poll_session_suite,
 };
 

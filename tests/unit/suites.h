@@ -27,6 +27,7 @@ Suite *bosh_session_suite(void);
 Suite *bosh_admin_suite(void);
 Suite *session_key_suite(void);
 Suite *xml_mm_suite_tests(void);
+Suite *gw_front_suite(void);
 Suite *poll_body_suite(void), *poll_session_suite(void);
 
 #endif
