@@ -1,9 +1,10 @@
 /* config.c: parley-load's options, from one table (common/opt.h).
  *
  * Parses the command line into struct load_config, resolving what can be
- * resolved at start-up (the server address, the BOSH URL, the source
- * addresses, the user-name pattern) so that a mistake stops the program
- * before any connection is made (exit 100), never in the middle of a run. */
+ * resolved at start-up (the server address, the BOSH and polling URLs, the
+ * polling intervals, the source addresses, the user-name pattern) so that
+ * a mistake stops the program before any connection is made (exit 100),
+ * never in the middle of a run. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -19,14 +20,15 @@
 #define CONFIG_EXIT_USAGE 100
 
 static const char config_summary[] =
-	"Logs in many XMPP users over TCP or BOSH from one process, keeps them "
-	"idle or\nmakes them chat in pairs, and reports connections, failures "
-	"and latency.";
+	"Logs in many XMPP users over TCP, BOSH or HTTP polling from one "
+	"process, keeps\nthem idle or makes them chat in pairs, and reports "
+	"connections, failures and\nlatency.";
 
 /* Raw option values, before they are checked and resolved. */
 struct config_raw {
 	const char *host, *domain, *transport, *bosh_url, *pattern;
 	const char *password, *sasl, *scenario, *sources;
+	const char *poll_url, *poll_interval, *poll_min_interval;
 	long port;
 	int help, version;
 };
@@ -62,26 +64,34 @@ static void config_resolve(const char *host, long port, struct sockaddr_in *out)
 	freeaddrinfo(res);
 }
 
-/* http://HOST[:PORT][/PATH] into the BOSH fields. */
-static void config_bosh_url(struct load_config *cfg, const char *url)
+/* The parts of an http:// URL, for the HTTP transports. */
+struct config_url {
+	struct sockaddr_in *server;
+	char *host; /* HTTP_HOST_MAX: the Host header */
+	char *path; /* HTTP_PATH_MAX */
+};
+
+/* http://HOST[:PORT][/PATH] of option opt into u. */
+static void config_http_url(const char *opt, const char *url,
+			    const struct config_url *u)
 {
 	static const char scheme[] = "http://";
 	if (strncmp(url, scheme, sizeof scheme - 1) != 0)
-		config_die("--bosh-url must start with http:// (no TLS): %s",
+		config_die("--%s must start with http:// (no TLS): %s", opt,
 			   url);
 	const char *host = url + sizeof scheme - 1;
 	size_t hostport_len = strcspn(host, "/");
-	if (hostport_len == 0 || hostport_len >= sizeof cfg->bosh_host)
-		config_die("--bosh-url: bad host: %s", url);
-	memcpy(cfg->bosh_host, host, hostport_len);
-	cfg->bosh_host[hostport_len] = '\0';
+	if (hostport_len == 0 || hostport_len >= HTTP_HOST_MAX)
+		config_die("--%s: bad host: %s", opt, url);
+	memcpy(u->host, host, hostport_len);
+	u->host[hostport_len] = '\0';
 	const char *path = host[hostport_len] ? host + hostport_len : "/";
-	if (strlen(path) >= sizeof cfg->bosh_path ||
+	if (strlen(path) >= HTTP_PATH_MAX ||
 	    strcspn(path, " \r\n") != strlen(path))
-		config_die("--bosh-url: bad path: %s", url);
-	strcpy(cfg->bosh_path, path);
+		config_die("--%s: bad path: %s", opt, url);
+	strcpy(u->path, path);
 	char name[HTTP_HOST_MAX];
-	strcpy(name, cfg->bosh_host);
+	strcpy(name, u->host);
 	long port = 80;
 	char *colon = strchr(name, ':');
 	if (colon) {
@@ -89,9 +99,22 @@ static void config_bosh_url(struct load_config *cfg, const char *url)
 		*colon = '\0';
 		port = strtol(colon + 1, &end, 10);
 		if (*end || port < 1 || port > 65535)
-			config_die("--bosh-url: bad port: %s", url);
+			config_die("--%s: bad port: %s", opt, url);
 	}
-	config_resolve(name, port, &cfg->bosh_server);
+	config_resolve(name, port, u->server);
+}
+
+/* Seconds, fractions allowed, within [min, max]. */
+static double config_seconds(const char *opt, const char *text, double min,
+			     double max)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end || !(v >= min && v <= max))
+		config_die("--%s: seconds from %g to %g, not %s", opt, min, max,
+			   text);
+	return v;
 }
 
 static void config_add_source(struct load_config *cfg, uint32_t host_order)
@@ -178,8 +201,11 @@ static void config_choices(struct load_config *cfg, const struct config_raw *r)
 		cfg->transport = &transport_tcp;
 	else if (strcmp(r->transport, "bosh") == 0)
 		cfg->transport = &transport_bosh;
+	else if (strcmp(r->transport, "poll") == 0)
+		cfg->transport = &transport_poll;
 	else
-		config_die("--transport: tcp or bosh, not %s", r->transport);
+		config_die("--transport: tcp, bosh or poll, not %s",
+			   r->transport);
 	if (strcmp(r->sasl, "plain") == 0)
 		cfg->sasl = SASL_PLAIN;
 	else if (strcmp(r->sasl, "scram-sha-1") == 0)
@@ -203,6 +229,9 @@ static void config_defaults(struct load_config *cfg, struct config_raw *r)
 	r->domain = "localhost";
 	r->transport = "tcp";
 	r->bosh_url = "http://127.0.0.1:5280/http-bind/";
+	r->poll_url = "http://127.0.0.1:5280/http-poll/";
+	r->poll_interval = "2";
+	r->poll_min_interval = "1";
 	r->pattern = "user%d";
 	r->sasl = "scram-sha-1";
 	r->scenario = "idle";
@@ -229,9 +258,16 @@ static void config_table(struct opt *t, size_t n, struct load_config *c,
 		{"domain", 'D', NULL, OPT_STRING, &r->domain, 0, 0, NULL,
 		 "DOMAIN", "XMPP domain, default localhost"},
 		{"transport", 't', NULL, OPT_STRING, &r->transport, 0, 0, NULL,
-		 "tcp|bosh", "default tcp"},
+		 "tcp|bosh|poll", "default tcp"},
 		{"bosh-url", 0, NULL, OPT_STRING, &r->bosh_url, 0, 0, NULL,
 		 "URL", "default http://127.0.0.1:5280/http-bind/"},
+		{"poll-url", 0, NULL, OPT_STRING, &r->poll_url, 0, 0, NULL,
+		 "URL", "XEP-0025, default http://127.0.0.1:5280/http-poll/"},
+		{"poll-interval", 0, NULL, OPT_STRING, &r->poll_interval, 0, 0,
+		 NULL, "SECS", "poll: time between two polls, default 2"},
+		{"poll-min-interval", 0, NULL, OPT_STRING,
+		 &r->poll_min_interval, 0, 0, NULL, "SECS",
+		 "poll: the server's shortest interval, default 1"},
 		{"users", 'n', NULL, OPT_LONG, &c->users, 1, LOAD_MAX_USERS,
 		 NULL, "N", "users to log in, default 10"},
 		{"first", 0, NULL, OPT_LONG, &c->first, 0, 1000000000, NULL,
@@ -292,7 +328,16 @@ static void config_check(struct load_config *cfg, const struct config_raw *r)
 	config_choices(cfg, r);
 	config_pattern(cfg, r->pattern);
 	config_resolve(r->host, r->port, &cfg->server);
-	config_bosh_url(cfg, r->bosh_url);
+	const struct config_url bosh = {&cfg->bosh_server, cfg->bosh_host,
+					cfg->bosh_path};
+	const struct config_url poll = {&cfg->poll_server, cfg->poll_host,
+					cfg->poll_path};
+	config_http_url("bosh-url", r->bosh_url, &bosh);
+	config_http_url("poll-url", r->poll_url, &poll);
+	cfg->poll_interval =
+		config_seconds("poll-interval", r->poll_interval, 0.01, 3600);
+	cfg->poll_min_interval = config_seconds("poll-min-interval",
+						r->poll_min_interval, 0, 3600);
 	if (r->sources)
 		config_sources(cfg, r->sources);
 }

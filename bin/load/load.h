@@ -3,7 +3,7 @@
  * One process, one libev loop, thousands of simulated users. Each user
  * (struct user) runs the login state machine of xmpp.c over a transport
  * (struct transport: tcp.c for XMPP over TCP, bosh.c for XEP-0124/0206
- * over the HTTP client of http.c; XEP-0025 polling would be a third). The
+ * over the HTTP client of http.c, poll.c for XEP-0025 polling). The
  * run (run.c) ramps users up, holds them idle or makes them chat in pairs
  * (scenario.c), closes them and reports (report.c). Every bound of the
  * program is a named constant here. A user's transport state is owned by
@@ -40,7 +40,15 @@
 #define HTTP_HOST_MAX 256
 #define HTTP_PATH_MAX 1024
 #define BOSH_SID_MAX 128
-#define BOSH_REQUEST_MARGIN 30 /* seconds past wait before a timeout */
+#define BOSH_REQUEST_MARGIN 30	  /* seconds past wait before a timeout */
+#define POLL_ID_MAX 64		  /* an XEP-0025 identifier */
+#define POLL_KEYS 32		  /* keys in one key sequence, K(32)..K(1) */
+#define POLL_QUEUE_MAX 65536	  /* stream bytes waiting for a request */
+#define POLL_REQUEST_SECONDS 30.0 /* an unanswered poll: a timeout */
+#define POLL_AGAIN_SECONDS 0.1	  /* the next poll after data came */
+#define POLL_TICK_SECONDS 0.005	  /* the timer that spreads the polls */
+#define POLL_LATE_SECONDS 0.25	  /* past --poll-min-interval: a late answer */
+#define POLL_EARLY_SECONDS 0.05	  /* a slot this early is still on time */
 
 /* ---- configuration (config.c) ---- */
 
@@ -63,6 +71,11 @@ struct load_config {
 	struct sockaddr_in bosh_server; /* from --bosh-url */
 	char bosh_host[HTTP_HOST_MAX];	/* its Host header */
 	char bosh_path[HTTP_PATH_MAX];
+	struct sockaddr_in poll_server; /* from --poll-url */
+	char poll_host[HTTP_HOST_MAX];
+	char poll_path[HTTP_PATH_MAX];
+	double poll_interval;	  /* --poll-interval, seconds */
+	double poll_min_interval; /* --poll-min-interval, seconds */
 	long users, first;
 	char user_prefix[LOAD_PATTERN_MAX]; /* --user-pattern before %d */
 	char user_suffix[LOAD_PATTERN_MAX]; /* and after it */
@@ -109,6 +122,9 @@ struct load_stats {
 	unsigned long received;	  /* ours, received in time */
 	unsigned long unsendable; /* a send skipped: queue full */
 	unsigned long foreign;	  /* messages that were not this run's */
+	unsigned long polls;	  /* XEP-0025 requests made */
+	unsigned long polls_run;  /* of them, during the run phase */
+	unsigned long polls_late; /* in the run, slots when a poll was late */
 	struct histo latency;	  /* of the received ones, microseconds */
 };
 
@@ -161,6 +177,7 @@ struct transport {
 
 extern const struct transport transport_tcp;
 extern const struct transport transport_bosh;
+extern const struct transport transport_poll;
 
 /* ---- the run (run.c) ---- */
 enum load_phase {

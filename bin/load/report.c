@@ -3,7 +3,9 @@
  *
  * The figures are gathered once into struct report_figures, so both
  * forms always agree. Latencies are in milliseconds; "lost" is what was
- * sent and not received by the end of the grace period. */
+ * sent and not received by the end of the grace period; polls (XEP-0025
+ * requests, 0 for the other transports) per second are those made during
+ * the run phase over its length. */
 #include <stdio.h>
 #include <sys/resource.h>
 
@@ -15,6 +17,7 @@ struct report_figures {
 	double mean_ms;
 	double ramp_s, run_s, wall_s, cpu_user_s, cpu_sys_s;
 	double received_per_s;
+	double polls_per_s;
 };
 
 static const char *const report_quantile_names[5] = {"p50", "p90", "p99",
@@ -45,6 +48,7 @@ static void report_gather(const struct load *l, struct report_figures *f)
 	f->run_s = l->t_run_end - l->t_online;
 	f->wall_s = l->t_end - l->t_begin;
 	f->received_per_s = f->run_s > 0 ? (double)st->received / f->run_s : 0;
+	f->polls_per_s = f->run_s > 0 ? (double)st->polls_run / f->run_s : 0;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	f->cpu_user_s = report_seconds(ru.ru_utime);
@@ -69,6 +73,11 @@ static void report_table(const struct load *l, const struct report_figures *f)
 	       f->failed_total, st->dropped);
 	for (int k = 0; k < FAIL_KINDS; k++)
 		printf("  %-20s %lu\n", fail_kind_name(k), st->failed[k]);
+	if (cfg->transport == &transport_poll)
+		printf("%-22s %lu (%lu in the run: %.1f/s; late at a slot: "
+		       "%lu)\n",
+		       "polls made", st->polls, st->polls_run, f->polls_per_s,
+		       st->polls_late);
 	if (cfg->scenario == SCENARIO_PAIRS) {
 		printf("%-22s %lu (%.1f/s received)\n", "messages sent",
 		       st->sent, f->received_per_s);
@@ -107,9 +116,12 @@ static void report_json(const struct load *l, const struct report_figures *f)
 	       st->sent, st->received, f->lost, st->unsendable, st->foreign);
 	for (int q = 0; q < 5; q++)
 		printf("\"%s\":%.3f,", report_quantile_names[q], f->lat_ms[q]);
-	printf("\"mean\":%.3f},\"wall_s\":{\"ramp\":%.3f,\"run\":%.3f,"
-	       "\"total\":%.3f},\"cpu_s\":{\"user\":%.3f,\"system\":%.3f}}\n",
-	       f->mean_ms, f->ramp_s, f->run_s, f->wall_s, f->cpu_user_s,
+	printf("\"mean\":%.3f},\"polls\":%lu,\"polls_run\":%lu,"
+	       "\"polls_per_s\":%.3f,\"polls_late\":%lu,\"wall_s\":{"
+	       "\"ramp\":%.3f,\"run\":%.3f,\"total\":%.3f},\"cpu_s\":{"
+	       "\"user\":%.3f,\"system\":%.3f}}\n",
+	       f->mean_ms, st->polls, st->polls_run, f->polls_per_s,
+	       st->polls_late, f->ramp_s, f->run_s, f->wall_s, f->cpu_user_s,
 	       f->cpu_sys_s);
 }
 

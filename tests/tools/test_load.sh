@@ -1,14 +1,17 @@
 #!/bin/bash
 # test_load.sh: parley-load, the load generator, against the real stack
-# (xmpp-routerd, boshd, http-filed): pairs chatting over TCP (SCRAM) and
-# over BOSH (PLAIN) deliver every message (sent = received, none lost, the
-# JSON report parses and says so), idle BOSH sessions stay online with a
-# request held (boshd's control socket shows them), and the failures it
-# must count are counted: a wrong password (auth), a closed port (connect),
-# a wrong BOSH path (http); bad options exit 100.
+# (xmpp-routerd, boshd, pollgw, http-filed): pairs chatting over TCP
+# (SCRAM), over BOSH (PLAIN) and over XEP-0025 polling (SCRAM) deliver
+# every message (sent = received, none lost, the JSON report parses and
+# says so, polling also reports its polls), idle BOSH sessions stay online
+# with a request held (boshd's control socket shows them), and the
+# failures it must count are counted: a wrong password (auth), a closed
+# port (connect), a wrong BOSH or polling path (http); bad options exit
+# 100. The polling cases are skipped while pollgw is not built.
 . "$(dirname "$0")/../lib.sh"
-for _v in ${!BOSHD_@}; do unset "$_v"; done
+for _v in ${!BOSHD_@} ${!POLLGW_@}; do unset "$_v"; done
 BOSHD=$BUILD_DIR/boshd/boshd
+POLLGW=$BUILD_DIR/pollgw/pollgw
 LOAD=$BUILD_DIR/bin/parley-load
 need_binaries "$XMPPD" "$PARLEYCTL" "$BOSHD" "$LOAD"
 command -v perl >/dev/null || skip_file "perl is needed to read the JSON report"
@@ -27,8 +30,23 @@ BOSHD_PID=$!
 DAEMON_PIDS+=("$BOSHD_PID")
 DAEMON_LOGS+=("$T/boshd.log")
 wait_ready "$fifo" "$BOSHD_PID" 10 || { fail "boshd starts" "$(cat "$T/boshd.log")"; finish; }
-start_httpd --route "/http-bind=$T/boshd.sock" || finish
+routes=(--route "/http-bind=$T/boshd.sock")
+if [ -x "$POLLGW" ]; then
+	# answers to one session at least 200 ms apart (parley-load is told)
+	fifo=$T/ready.pollgw
+	mkfifo "$fifo"
+	"$POLLGW" -d 3 --socket "$T/pollgw.sock" --router "$T/router.sock" \
+		--min-interval 200 </dev/null >>"$T/pollgw.log" 2>&1 3>"$fifo" &
+	POLLGW_PID=$!
+	DAEMON_PIDS+=("$POLLGW_PID")
+	DAEMON_LOGS+=("$T/pollgw.log")
+	wait_ready "$fifo" "$POLLGW_PID" 10 ||
+		{ fail "pollgw starts" "$(cat "$T/pollgw.log")"; finish; }
+	routes+=(--route "/http-poll=$T/pollgw.sock")
+fi
+start_httpd "${routes[@]}" || finish
 BOSH_URL=$(url /http-bind/)
+POLL_URL=$(url /http-poll/)
 
 # json FIELD: the number FIELD of the JSON report in $T/load.json.
 json() {
@@ -60,6 +78,45 @@ sent=$(json sent)
 	fail "... messages sent" "$sent"
 assert_eq "... every message received" "$sent" "$(json received)"
 assert_eq "... none lost" 0 "$(json lost)"
+
+# pairs over XEP-0025 polling: stanzas go with the next request, answers
+# bring what is queued; every message arrives by the end of the grace time;
+# more than 32 requests per user: the key sequence is renewed (K(1) with
+# the next sequence's first key) and pollgw takes it
+if [ -x "$POLLGW" ]; then
+	load --transport poll --poll-url "$POLL_URL" --poll-interval 0.5 \
+		--poll-min-interval 0.2 -n 20 --ramp 200 --scenario pairs \
+		--rate 50 --duration 6 --grace 3
+	assert_eq "polling pairs: exit 0" 0 "$?"
+	assert_eq "... the report names the transport" poll "$(json transport)"
+	assert_eq "... 20 sessions connected" 20 "$(json connected)"
+	assert_eq "... 20 online at the end" 20 "$(json online_at_end)"
+	sent=$(json sent)
+	[ "$sent" != missing ] && [ "$sent" -ge 150 ] &&
+		ok "... about 300 messages sent ($sent)" || fail "... messages sent" "$sent"
+	assert_eq "... every message received" "$sent" "$(json received)"
+	assert_eq "... none lost" 0 "$(json lost)"
+	assert_eq "... no failure" 0 "$(json failed)"
+	polls=$(json polls) run=$(json polls_run) rate=$(json polls_per_s)
+	# 20 users polling every 0.5 s for 6 s make 240 regular polls, and
+	# requests with data and quick polls after data come on top; the login's
+	# are not in the run's
+	[ "$run" != missing ] && [ "$run" -ge 240 ] && [ "$polls" -gt "$run" ] &&
+		ok "... polls counted ($polls, $run in the run)" ||
+		fail "... polls counted" "polls $polls, in the run $run"
+	[ "$polls" != missing ] && [ "$polls" -gt $((20 * 32)) ] &&
+		ok "... over 32 requests per user on average: key sequences renewed" ||
+		fail "... more than 32 requests per user" "$polls in all"
+	assert_match "... polls per second reported" '^[1-9][0-9]*(\.[0-9]+)?$' "$rate"
+	assert_match "... late answers reported" '^[0-9]+$' "$(json polls_late)"
+	load --transport poll --poll-url "$(url /no-such-path/)" -n 2 --duration 0
+	assert_eq "a wrong polling URL: exit 1" 1 "$?"
+	assert_eq "... counted as http failures" 2 "$(json failures.http)"
+	"$LOAD" -P x -t poll --poll-interval 0 >/dev/null 2>&1
+	assert_eq "a polling interval of 0: exit 100" 100 "$?"
+else
+	skip "polling pairs" "pollgw is not built ($POLLGW)"
+fi
 
 # idle BOSH: each session keeps a request held; boshd lists them meanwhile
 load --transport bosh --bosh-url "$BOSH_URL" --sasl plain -n 10 --first 21 \
