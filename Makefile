@@ -76,7 +76,7 @@ BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(POLLGW_BIN) $(CTL_BIN) \
         $(LOAD_BIN)
 
 .PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
-        check-integration asan fuzz bench bench-http bench-bosh bench-poll run install \
+        check-integration asan fuzz bench bench-http bench-c2s bench-bosh bench-poll run install \
         install-http-filed install-xmpp-routerd install-boshd install-pollgw install-tools clean
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -182,9 +182,11 @@ fuzz: deps-fuzz
 	done
 
 # ---- benchmarks ------------------------------------------------------------
-bench: bench-http bench-bosh bench-poll
+bench: bench-http bench-c2s bench-bosh bench-poll
 bench-http: deps deps-bench all
 	tests/bench/bench-http $(B)
+bench-c2s: deps all
+	tests/bench/bench-c2s $(B)
 bench-bosh: deps all
 	tests/bench/bench-bosh $(B)
 bench-poll: deps all
