@@ -20,6 +20,7 @@
 
 #include "bosh_session.h"
 #include "buf.h"
+#include "mem.h"
 #include "xml.h"
 #include "xml_stream.h"
 
@@ -147,42 +148,13 @@ void bosh_out_reset(struct bosh_out *o)
 	bosh_out_init(o);
 }
 
-/* Grows an array of elements of size sz to hold one more; 0 or -1. */
-static int bosh_grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? 2 * *cap : 4;
-	void *p = realloc(*arr, ncap * sz);
-	if (!p) {
-		errno = ENOMEM;
-		return -1;
-	}
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
-static char *bosh_dup(const char *p, size_t len)
-{
-	char *d = malloc(len + 1);
-	if (!d) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (len)
-		memcpy(d, p, len);
-	d[len] = '\0';
-	return d;
-}
-
 static int bosh_out_response(struct bosh_out *o, uint64_t req, unsigned status,
 			     const char *body, size_t len)
 {
-	if (bosh_grow((void **)&o->responses, &o->rcap, o->nresponses,
+	if (mem_grow((void **)&o->responses, &o->rcap, o->nresponses,
 		      sizeof *o->responses) < 0)
 		return -1;
-	char *copy = bosh_dup(body, len);
+	char *copy = mem_dup(body, len);
 	if (!copy)
 		return -1;
 	o->responses[o->nresponses++] =
@@ -193,11 +165,11 @@ static int bosh_out_response(struct bosh_out *o, uint64_t req, unsigned status,
 static int bosh_out_action(struct bosh_out *o, enum bosh_action_kind kind,
 			   const char *data, size_t len)
 {
-	if (bosh_grow((void **)&o->actions, &o->acap, o->nactions,
+	if (mem_grow((void **)&o->actions, &o->acap, o->nactions,
 		      sizeof *o->actions) < 0)
 		return -1;
 	char *copy = NULL;
-	if (data && !(copy = bosh_dup(data, len)))
+	if (data && !(copy = mem_dup(data, len)))
 		return -1;
 	o->actions[o->nactions++] = (struct bosh_action){kind, copy, len};
 	return 0;
@@ -375,7 +347,7 @@ static void bosh_fail(struct bosh_session *s, enum bosh_condition cond,
 
 static void bosh_keep(struct bosh_session *s, uint64_t rid, const struct buf *b)
 {
-	char *copy = bosh_dup(buf_head(b), b->len);
+	char *copy = mem_dup(buf_head(b), b->len);
 	if (!copy)
 		return; /* a repeat of it will get item-not-found */
 	if (s->nkept == s->requests || s->nkept == BOSH_REQUESTS_MAX) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "poll_out.h"
 
 void poll_out_init(struct poll_out *o)
@@ -24,43 +25,13 @@ void poll_out_reset(struct poll_out *o)
 	poll_out_init(o);
 }
 
-/* Grows an array of elements of size sz to hold one more; 0 or -1. */
-static int poll_grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? 2 * *cap : 4;
-	void *p = realloc(*arr, ncap * sz);
-	if (!p) {
-		errno = ENOMEM;
-		return -1;
-	}
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
-/* A NUL-terminated copy of p[0..len) (p may be NULL when len is 0). */
-static char *poll_dup(const char *p, size_t len)
-{
-	char *d = malloc(len + 1);
-	if (!d) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (len)
-		memcpy(d, p, len);
-	d[len] = '\0';
-	return d;
-}
-
 int poll_out_answer(struct poll_out *o, uint64_t req, const char *id,
 		    const char *body, size_t len)
 {
-	if (poll_grow((void **)&o->answers, &o->ancap, o->nanswers,
+	if (mem_grow((void **)&o->answers, &o->ancap, o->nanswers,
 		      sizeof *o->answers) < 0)
 		return -1;
-	char *copy = poll_dup(body, len);
+	char *copy = mem_dup(body, len);
 	if (!copy)
 		return -1;
 	struct poll_answer *a = &o->answers[o->nanswers++];
@@ -74,11 +45,11 @@ int poll_out_answer(struct poll_out *o, uint64_t req, const char *id,
 int poll_out_action(struct poll_out *o, enum poll_action_kind kind,
 		    const char *data, size_t len)
 {
-	if (poll_grow((void **)&o->actions, &o->acap, o->nactions,
+	if (mem_grow((void **)&o->actions, &o->acap, o->nactions,
 		      sizeof *o->actions) < 0)
 		return -1;
 	char *copy = NULL;
-	if (len && !(copy = poll_dup(data, len)))
+	if (len && !(copy = mem_dup(data, len)))
 		return -1;
 	o->actions[o->nactions++] = (struct poll_action){kind, copy, len};
 	return 0;
