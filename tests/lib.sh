@@ -451,8 +451,10 @@ conn_close() { eval "exec $1>&-"; }
 conn_send() {
 	local fd=$1
 	shift
+	# In a subshell: a peer that has gone away kills the subshell with
+	# SIGPIPE, not the test.
 	# shellcheck disable=SC2059
-	printf "$@" >&"$fd" 2>/dev/null
+	(printf "$@" >&"$fd") 2>/dev/null
 }
 # conn_get FD PATH: sends a keep-alive GET for PATH.
 conn_get() { conn_send "$1" 'GET %s HTTP/1.1\r\nHost: test\r\n\r\n' "$2"; }
@@ -508,7 +510,8 @@ client_cmd() {
 	local name=$1 fd
 	shift
 	eval "fd=\$CLIENT_FD_$name"
-	printf '%s\n' "$*" >&"$fd"
+	# a subshell: a client that has exited kills it with SIGPIPE, not the test
+	(printf '%s\n' "$*" >&"$fd") 2>/dev/null
 }
 # client_wait NAME REGEX [TIMEOUT_MS]: polls NAME's output until a line
 # matches; prints the line. 1 on timeout or if the client exited first.
@@ -534,7 +537,9 @@ client_wait() {
 client_stop() {
 	local name=$1 fd pid
 	eval "fd=\$CLIENT_FD_$name; pid=\$CLIENT_PID_$name"
-	proc_has_exited "$pid" || printf 'disconnect\n' >&"$fd" 2>/dev/null
+	# the client may exit between the check and the write: a subshell takes
+	# the SIGPIPE
+	proc_has_exited "$pid" || (printf 'disconnect\n' >&"$fd") 2>/dev/null
 	exec {fd}>&-
 	wait_exit "$pid" 10 || kill -KILL "$pid" 2>/dev/null
 }
