@@ -89,7 +89,7 @@ DEB_BUILD := gcc make pkg-config libev-dev check libsubunit-dev \
              libstrophe-dev
 DEB_RUN   := s6 execline curl openssl
 DEB_FUZZ  := clang libclang-rt-14-dev
-DEB_BENCH := nginx-light wrk apache2-utils
+DEB_BENCH := nginx-light wrk apache2-utils prosody ejabberd erlang-p1-sqlite3 sqlite3
 deps:
 	@tests/install-debs $(DEB_BUILD) $(DEB_RUN)
 deps-fuzz:
@@ -182,13 +182,20 @@ fuzz: deps-fuzz
 	done
 
 # ---- benchmarks ------------------------------------------------------------
+# Each suite prints its tables and keeps them in $(B)/bench-NAME-tables.txt
+# (raw figures in bench-NAME-results.txt); `make bench` runs them all and
+# prints every table again at the end. The peers (nginx, Prosody, ejabberd)
+# are installed from Debian by the scripts when missing.
 bench: bench-http bench-c2s bench-bosh bench-poll
+	@echo; echo "==== make bench: every table ===="
+	@cat $(B)/bench-http-tables.txt $(B)/bench-c2s-tables.txt \
+	  $(B)/bench-bosh-tables.txt $(B)/bench-poll-tables.txt
 bench-http: deps deps-bench all
 	tests/bench/bench-http $(B)
-bench-c2s: deps all
-	tests/bench/bench-c2s $(B)
-bench-bosh: deps all
-	tests/bench/bench-bosh $(B)
+bench-c2s: deps deps-bench all
+	tests/bench/bench-xmpp tcp $(B)
+bench-bosh: deps deps-bench all
+	tests/bench/bench-xmpp bosh $(B)
 bench-poll: deps all
 	tests/bench/bench-poll $(B)
 
