@@ -198,6 +198,7 @@ struct load {
 	size_t next_to_start;
 	size_t closing; /* users asked to close and not done yet */
 	ev_tstamp t_begin, t_online, t_run_end, t_end;
+	double cpu_at_online; /* own CPU seconds when the ramp ended */
 	struct deadline_list login_deadlines;
 	void *transport_state; /* owned by the transport's init */
 	struct user *reap_list;
@@ -210,6 +211,8 @@ struct load {
 	unsigned long logged[FAIL_KINDS];
 };
 
+/* This process's CPU time so far (user + system), in seconds. */
+double load_cpu_seconds(void);
 /* Runs the whole test with cfg; returns when it is over. */
 void run_load(struct load *l, const struct load_config *cfg);
 /* Called by user.c when a user reaches online or fails during the ramp. */

@@ -16,6 +16,7 @@ struct report_figures {
 	double lat_ms[5]; /* p50 p90 p99 p99.9 max */
 	double mean_ms;
 	double ramp_s, run_s, wall_s, cpu_user_s, cpu_sys_s;
+	double cpu_after_ramp_s; /* from the end of the ramp on */
 	double received_per_s;
 	double polls_per_s;
 };
@@ -27,6 +28,13 @@ static const double report_quantiles[4] = {0.50, 0.90, 0.99, 0.999};
 static double report_seconds(struct timeval tv)
 {
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+double load_cpu_seconds(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return report_seconds(ru.ru_utime) + report_seconds(ru.ru_stime);
 }
 
 static void report_gather(const struct load *l, struct report_figures *f)
@@ -53,6 +61,8 @@ static void report_gather(const struct load *l, struct report_figures *f)
 	getrusage(RUSAGE_SELF, &ru);
 	f->cpu_user_s = report_seconds(ru.ru_utime);
 	f->cpu_sys_s = report_seconds(ru.ru_stime);
+	f->cpu_after_ramp_s = l->phase == PHASE_RAMP ? 0
+			      : f->cpu_user_s + f->cpu_sys_s - l->cpu_at_online;
 }
 
 static const char *report_scenario(const struct load_config *cfg)
@@ -93,8 +103,8 @@ static void report_table(const struct load *l, const struct report_figures *f)
 	}
 	printf("%-22s ramp %.1f, run %.1f, total %.1f\n", "wall time s",
 	       f->ramp_s, f->run_s, f->wall_s);
-	printf("%-22s user %.2f, system %.2f\n", "cpu time s", f->cpu_user_s,
-	       f->cpu_sys_s);
+	printf("%-22s user %.2f, system %.2f; after the ramp %.2f\n",
+	       "cpu time s", f->cpu_user_s, f->cpu_sys_s, f->cpu_after_ramp_s);
 }
 
 static void report_json(const struct load *l, const struct report_figures *f)
@@ -119,10 +129,10 @@ static void report_json(const struct load *l, const struct report_figures *f)
 	printf("\"mean\":%.3f},\"polls\":%lu,\"polls_run\":%lu,"
 	       "\"polls_per_s\":%.3f,\"polls_late\":%lu,\"wall_s\":{"
 	       "\"ramp\":%.3f,\"run\":%.3f,\"total\":%.3f},\"cpu_s\":{"
-	       "\"user\":%.3f,\"system\":%.3f}}\n",
+	       "\"user\":%.3f,\"system\":%.3f,\"after_ramp\":%.3f}}\n",
 	       f->mean_ms, st->polls, st->polls_run, f->polls_per_s,
 	       st->polls_late, f->ramp_s, f->run_s, f->wall_s, f->cpu_user_s,
-	       f->cpu_sys_s);
+	       f->cpu_sys_s, f->cpu_after_ramp_s);
 }
 
 void report_print(const struct load *l)

@@ -75,6 +75,7 @@ static void run_begin_run(struct load *l)
 {
 	l->phase = PHASE_RUN;
 	l->t_online = ev_now(l->loop);
+	l->cpu_at_online = load_cpu_seconds();
 	ev_timer_stop(l->loop, &l->progress_timer);
 	run_progress(l, "ramp over");
 	run_notify(l);
