@@ -528,10 +528,10 @@ run_browser() {
 			pid=$(svc_pid boshd)
 			s6-svc -r "$SCAN/boshd"
 			if svc_up_again boshd "$pid"; then
-				(echo restarted >&"$in") 2>/dev/null
+				echo restarted >&"$in" # a coproc fd: not usable in a subshell
 			else
 				fail "browser: s6 restarts boshd" "$(s6-svstat "$SCAN/boshd")"
-				(echo restart-failed >&"$in") 2>/dev/null
+				echo restart-failed >&"$in"
 			fi ;;
 		*) echo "reconnect.mjs: $line" ;;
 		esac
