@@ -5,7 +5,7 @@
 #   make check      every test (unit, fuzz-corpus replay, integration, asan)
 #   make asan       the whole test suite under AddressSanitizer + UBSan
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
-#   make bench-http http-filed beside nginx
+#   make bench      every benchmark, beside nginx, Prosody and ejabberd
 #   make install DESTDIR=... PREFIX=...   (or install-http-filed alone)
 #
 # Build output goes to build/ (build-asan/ for the sanitizer build), so the
