@@ -83,6 +83,7 @@ struct load_config {
 	enum sasl_mech sasl;
 	enum load_scenario scenario;
 	long ramp, duration, rate, grace, wait, timeout;
+	long max_pending; /* logins in flight at once, 0 = no limit */
 	struct sockaddr_in sources[LOAD_MAX_SOURCES];
 	size_t nsources; /* 0: the kernel picks the source address */
 	int json;

@@ -38,13 +38,28 @@ static void run_on_progress(struct ev_loop *loop, ev_timer *w, int revents)
 	run_progress(w->data, "ramp");
 }
 
+/* Logins started and neither online nor failed yet. */
+static unsigned long run_logins_pending(const struct load *l)
+{
+	unsigned long failed = 0;
+	for (int k = 0; k < FAIL_KINDS; k++)
+		failed += l->stats.failed[k];
+	failed -= l->stats.dropped;
+	return l->stats.started - l->stats.connected - failed;
+}
+
+/* Starts the users due by now at --ramp per second, holding back while
+ * --max-pending logins are in flight (a server slower to log users in
+ * than the ramp then sets the pace, instead of a backlog overflowing). */
 static void run_ramp_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)revents;
 	struct load *l = w->data;
 	size_t n = (size_t)l->cfg->users;
+	unsigned long cap = (unsigned long)l->cfg->max_pending;
 	double due = (ev_now(loop) - l->t_begin) * (double)l->cfg->ramp + 1;
-	while (l->next_to_start < n && (double)l->next_to_start < due)
+	while (l->next_to_start < n && (double)l->next_to_start < due &&
+	       (cap == 0 || run_logins_pending(l) < cap))
 		user_start(&l->users[l->next_to_start++]);
 	if (l->next_to_start == n) {
 		ev_timer_stop(loop, w);

@@ -10,7 +10,8 @@
 #     parley    xmpp-routerd + boshd + http-filed (the project)
 #     prosody   Debian's Prosody: c2s, BOSH (/http-bind), http_files (/files)
 #     ejabberd  Debian's ejabberd: c2s, BOSH (/bosh), mod_http_fileserver
-#               (/files), accounts in SQLite with plain passwords
+#               (/files), accounts in SQLite with plain passwords (made in
+#               bulk there), everything else in its default Mnesia
 #   target_start NAME [USERS] sets C2S_PORT, HTTP_PORT, BOSH_URL, FILES_URL
 #   (where $DOCROOT's files are served, ending in /) and the process lists
 #   MEASURE_TCP, MEASURE_BOSH, MEASURE_HTTP: the processes that do the work
@@ -155,6 +156,18 @@ start_ready() {
 		die "$name did not become ready"
 	fi
 	rm -f "$fifo"
+}
+
+# until_login SECONDS: polls until user1 can log in over TCP on C2S_PORT.
+until_login() {
+	local end=$((SECONDS + $1))
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$LOAD" -H 127.0.0.1 -p "$C2S_PORT" -D localhost --sasl plain \
+			-P "$PASSWORD" -n 1 -d 1 -T 5 --json >"$T/until_login.json" 2>/dev/null
+		[ "$(json_field "$T/until_login.json" connected)" = 1 ] && return 0
+		sleep 0.2 # polling the server until it lets a user in
+	done
+	return 1
 }
 
 # ---- users -----------------------------------------------------------------
@@ -346,7 +359,7 @@ start_ejabberd() {
 		auth_password_format: plain
 		sql_type: sqlite
 		sql_database: "$dir/users.db"
-		default_db: sql
+		default_db: mnesia
 		access_rules:
 		  local:
 		    allow: all
@@ -371,7 +384,10 @@ start_ejabberd() {
 			-mnesia dir "\"$dir/spool\"" -s ejabberd
 	) </dev/null >>"$dir/out.txt" 2>&1 &
 	TARGET_PIDS+=($!)
-	if ! wait_port "$C2S_PORT" 60 || ! wait_port "$HTTP_PORT" 10; then
+	# its ports open before its SQL pool runs (a login then crashes its
+	# c2s process): ready is when user1 can log in
+	if ! wait_port "$C2S_PORT" 60 || ! wait_port "$HTTP_PORT" 10 ||
+		! until_login 30; then
 		tail -n 20 "$dir/out.txt" "$dir/logs/ejabberd.log" >&2
 		die "ejabberd did not start"
 	fi
