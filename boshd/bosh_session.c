@@ -19,77 +19,11 @@
 #include <sys/random.h>
 
 #include "bosh_session.h"
+#include "bosh_session_priv.h"
 #include "buf.h"
 #include "mem.h"
 #include "xml.h"
 #include "xml_stream.h"
-
-#define BOSH_NS_STREAMS "http://etherx.jabber.org/streams"
-#define BOSH_REQUESTS_MAX (BOSH_HOLD_MAX + 1)
-/* Out-of-order requests: the window, plus one pause or terminate. */
-#define BOSH_PENDING_MAX (BOSH_REQUESTS_MAX + 1)
-#define BOSH_ROUTER_DEPTH 64
-/* XEP-0124 9.2: a response the client has not acknowledged this long
-   after it was sent is reported as probably lost (ms). */
-#define BOSH_REPORT_AFTER_MS 1000
-#define BOSH_NEVER UINT64_MAX
-
-struct bosh_held {
-	uint64_t rid, req, deadline;
-};
-
-struct bosh_pending {
-	struct bosh_body *body;
-	uint64_t req, deadline;
-};
-
-struct bosh_kept {
-	uint64_t rid;
-	char *body;
-	size_t len;
-	uint64_t sent_at; /* ms */
-};
-
-enum bosh_state {
-	BOSH_ACTIVE,
-	BOSH_TERMINATING, /* term waits for the next request */
-	BOSH_ENDED,
-};
-
-struct bosh_session {
-	const struct bosh_config *cfg;
-	char sid[BOSH_SID_MAX + 1];
-	enum bosh_state state;
-	uint64_t create_rid, last_rid;
-	unsigned wait, hold, requests, inactivity, polling;
-	unsigned ver_major, ver_minor;
-	int has_ver, ack, secure, polling_session;
-	char *key; /* the key the next request must hash to, or NULL */
-	struct bosh_held held[BOSH_REQUESTS_MAX + 1];
-	size_t nheld;
-	struct bosh_pending pending[BOSH_PENDING_MAX];
-	size_t npending;
-	struct bosh_kept kept[BOSH_REQUESTS_MAX];
-	size_t nkept;
-	struct buf queue;	 /* serialised router output */
-	int queue_has_stream;	 /* an element of the streams namespace */
-	int stream_error;	 /* a <stream:error/> is in the queue */
-	char *authid, *xmpp_ver; /* from the router's stream header */
-	int hdr_unsent;		 /* they changed since the last response */
-	int router_closed;
-	struct xml_stream *rs;
-	uint64_t last_response; /* when the last response was sent */
-	unsigned pause;		/* s, inactivity until the next request */
-	uint64_t prev_arrival;	/* of the last new request */
-	int prev_empty;		/* that request carried nothing */
-	int prev_answer_empty;	/* and its response carried nothing */
-	uint64_t prev_rid;
-	uint64_t report_rid, report_ms; /* XEP-0124 9.2, for the next answer */
-	struct buf term; /* the terminal response, BOSH_TERMINATING */
-	unsigned term_status;
-	struct bosh_out *out; /* during a call, for the router callbacks */
-	uint64_t now;
-};
 
 static const char *const bosh_condition_names[] = {
 	[BOSH_COND_BAD_REQUEST] = "bad-request",
@@ -907,6 +841,24 @@ void bosh_session_timeout(struct bosh_session *s, uint64_t now,
 	}
 }
 
+void bosh_session_release(struct bosh_session *s, uint64_t now,
+			  struct bosh_out *out)
+{
+	bosh_begin(s, now, out);
+	if (s->state != BOSH_ACTIVE)
+		return;
+	while (s->nheld)
+		if (bosh_answer(s, 0) < 0)
+			return;
+	/* a gap that cannot fill here: the client resends (XEP-0124 17.3) */
+	while (s->npending) {
+		size_t i = s->npending - 1;
+		(void)bosh_send_str(out, s->pending[i].req, BOSH_RECOVERABLE);
+		bosh_body_free(s->pending[i].body);
+		s->npending--;
+	}
+}
+
 /* ---- creation */
 
 /* "<instance>-" (if the daemon has an instance tag, so that http-filed
@@ -971,7 +923,7 @@ static int bosh_creation_fault(const struct bosh_config *c,
 	return -1;
 }
 
-static struct bosh_session *bosh_alloc(const struct bosh_config *cfg)
+struct bosh_session *bosh_session_alloc(const struct bosh_config *cfg)
 {
 	struct bosh_session *s = calloc(1, sizeof *s);
 	if (!s)
@@ -1001,7 +953,7 @@ struct bosh_session *bosh_session_new(const struct bosh_config *cfg,
 		errno = EINVAL;
 		return NULL;
 	}
-	struct bosh_session *s = bosh_alloc(cfg);
+	struct bosh_session *s = bosh_session_alloc(cfg);
 	if (!s || (b->newkey && !(s->key = strdup(b->newkey)))) {
 		bosh_session_free(s);
 		bosh_body_free(b);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bosh_body.h"
+#include "buf.h"
 
 /* Most requests held at once, whatever the client asks for. */
 #define BOSH_HOLD_MAX 4
@@ -153,6 +154,30 @@ void bosh_session_timeout(struct bosh_session *s, uint64_t now,
 			  struct bosh_out *out);
 /* When bosh_session_timeout must next be called; UINT64_MAX if never. */
 uint64_t bosh_session_deadline(const struct bosh_session *s);
+
+/* Answers every request held now, as if its wait had passed, and the
+   early requests of a gap with the recoverable error (the client resends
+   them): before the session is handed over to another process. */
+void bosh_session_release(struct bosh_session *s, uint64_t now,
+			  struct bosh_out *out);
+
+/* ---- hand-over to a successor process (bosh_handover.c, HANDOVER.md) */
+
+struct handover_field;
+
+/* Appends the session's fields to b. -1 if it cannot be handed over
+   (requests held, ending, the router's stream inside a stanza) or b is
+   full: the caller ends it instead. */
+int bosh_session_save(struct bosh_session *s, struct buf *b);
+/* A session to fill with bosh_session_restore_field, field by field, then
+   check with bosh_session_restore_done; NULL on ENOMEM. */
+struct bosh_session *bosh_session_restore_new(const struct bosh_config *cfg);
+/* 1 if f was one of the session's fields and is taken, 0 if it is not
+   one of them, -1 if its value is bad. */
+int bosh_session_restore_field(struct bosh_session *s,
+			       const struct handover_field *f);
+/* 0 if the session is whole and consistent, else -1. */
+int bosh_session_restore_done(struct bosh_session *s);
 
 /* ---- administration (boshd's control socket) */
 

@@ -1,5 +1,7 @@
 /* config.c: boshd's configuration, checked at start-up (exit 100 for
  * anything missing or wrong). */
+#include <string.h>
+
 #include "boshd.h"
 #include "daemon.h"
 #include "instance.h"
@@ -20,6 +22,14 @@ struct boshd_config boshd_config = {
 
 /* Picked at start: begins every sid (see instance.h). */
 static char boshd_instance[INSTANCE_TAG_MAX + 1];
+
+int boshd_take_instance(const char *tag)
+{
+	if (!instance_tag_is_valid(tag, strlen(tag)))
+		return -1;
+	strcpy(boshd_instance, tag);
+	return 0;
+}
 
 int boshd_configure(void)
 {

@@ -68,9 +68,19 @@ static void front_on_request(const struct gw_request *r)
 				 sizeof front_not_allowed - 1);
 }
 
+/* http-filed is stopping: every held request is answered now (those of
+   other http-filed connections too: an early empty answer costs a
+   client one request). */
+static void front_release(uint32_t conn)
+{
+	(void)conn;
+	sessions_release_all();
+}
+
 static const struct gw_front_ops front_ops = {
 	.on_request = front_on_request,
 	.on_abort = sessions_abort,
+	.on_release = front_release,
 };
 
 void front_start(struct ev_loop *loop)

@@ -36,6 +36,9 @@ static const struct opt boshd_options[] = {
 	 1, 10000000, NULL, "N", "most sessions (100000)"},
 	{"max-body", 0, "BOSHD_MAX_BODY", OPT_LONG, &C.max_body, 1024,
 	 16L * 1024 * 1024, NULL, "BYTES", "largest request body (1048576)"},
+	{"state-dir", 0, "BOSHD_STATE_DIR", OPT_STRING, &C.state_dir, 0, 0,
+	 NULL, "DIR",
+	 "hand sessions over to the next boshd through DIR (none)"},
 	{NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 #undef C
@@ -57,7 +60,9 @@ static int boshd_start(struct ev_loop *loop, int index)
 {
 	(void)index;
 	sessions_init(loop);
+	handover_restore();
 	gw_uplink_start(loop, boshd_config.router, "boshd", &boshd_uplink_ops);
+	handover_adopt();
 	front_start(loop);
 	boshd_control_start(loop);
 	return 0;
@@ -65,11 +70,8 @@ static int boshd_start(struct ev_loop *loop, int index)
 
 static void boshd_stop(struct ev_loop *loop)
 {
-	gw_front_stop(loop);
 	boshd_control_stop(loop);
-	sessions_shutdown();
-	gw_uplink_stop();
-	gw_front_close_all();
+	handover_stop(loop);
 }
 
 static const struct daemon_desc boshd_daemon = {

@@ -16,6 +16,7 @@
 
 #include "boshd.h"
 #include "gw_uplink.h"
+#include "handover.h"
 #include "log.h"
 
 #define SESSIONS_BUCKETS 4096
@@ -187,6 +188,16 @@ static void bsess_apply(struct bsess *b, struct bosh_out *out)
 	bsess_arm(b);
 }
 
+static void sessions_insert(struct bsess *b)
+{
+	struct bsess **slot = sessions_sid_slot(bosh_session_sid(b->s));
+	b->next_sid = *slot;
+	*slot = b;
+	b->next_chan = by_chan[b->channel % SESSIONS_BUCKETS];
+	by_chan[b->channel % SESSIONS_BUCKETS] = b;
+	sessions_n++;
+}
+
 static uint32_t sessions_channel(void)
 {
 	do
@@ -235,12 +246,7 @@ static void sessions_create(struct bosh_body *body, const char *peer,
 	b->last_request = sessions_now();
 	b->channel = sessions_channel();
 	ev_timer_init(&b->timer, bsess_on_timer, 0, 0);
-	struct bsess **slot = sessions_sid_slot(bosh_session_sid(b->s));
-	b->next_sid = *slot;
-	*slot = b;
-	b->next_chan = by_chan[b->channel % SESSIONS_BUCKETS];
-	by_chan[b->channel % SESSIONS_BUCKETS] = b;
-	sessions_n++;
+	sessions_insert(b);
 	log_debug("session %s on channel %u", bosh_session_sid(b->s),
 		  b->channel);
 	bsess_apply(b, &out);
@@ -341,6 +347,125 @@ void sessions_shutdown(void)
 void sessions_init(struct ev_loop *loop)
 {
 	sessions_loop = loop;
+}
+
+/* ---- hand-over to a successor process (boshd/handover.c) */
+
+void sessions_release_all(void)
+{
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		for (struct bsess *b = by_chan[i], *next; b; b = next) {
+			next = b->next_chan;
+			struct bosh_out out;
+			bosh_out_init(&out);
+			bosh_session_release(b->s, sessions_now(), &out);
+			bsess_apply(b, &out);
+		}
+}
+
+static int sessions_save_one(struct bsess *b, struct buf *to)
+{
+	if (handover_put_u64(to, "session", b->channel) < 0 ||
+	    handover_put_str(to, "peer", b->peer) < 0 ||
+	    (b->jid && handover_put_str(to, "jid", b->jid) < 0) ||
+	    handover_put_u64(to, "created", b->created) < 0 ||
+	    handover_put_u64(to, "last_request", b->last_request) < 0 ||
+	    bosh_session_save(b->s, to) < 0)
+		return -1;
+	return handover_put(to, "end", "", 0);
+}
+
+size_t sessions_save(struct buf *to)
+{
+	size_t saved = 0;
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		while (by_chan[i]) {
+			struct bsess *b = by_chan[i];
+			size_t mark = to->len;
+			if (sessions_save_one(b, to) == 0) {
+				saved++;
+				bsess_free(b); /* the router keeps its stream */
+				continue;
+			}
+			buf_truncate(to, mark);
+			log_warn("session %s cannot be handed over: ended",
+				 bosh_session_sid(b->s));
+			struct bosh_out out;
+			bosh_out_init(&out);
+			bosh_session_terminate(b->s, BOSH_COND_SYSTEM_SHUTDOWN,
+					       sessions_now(), &out);
+			out.ended = 1;
+			bsess_apply(b, &out);
+		}
+	return saved;
+}
+
+/* One of the wrapper's own fields; 1 taken, 0 not one, -1 bad. */
+static int sessions_restore_field(struct bsess *b,
+				  const struct handover_field *f)
+{
+	if (handover_field_is(f, "peer"))
+		return handover_field_str(f, b->peer, sizeof b->peer) == 0 ? 1
+									   : -1;
+	if (handover_field_is(f, "jid")) {
+		free(b->jid);
+		b->jid = f->len <= SESSIONS_JID_MAX ? strndup(f->value, f->len)
+						    : NULL;
+		return b->jid ? 1 : -1;
+	}
+	if (handover_field_is(f, "created"))
+		return handover_field_u64(f, &b->created) == 0 ? 1 : -1;
+	if (handover_field_is(f, "last_request"))
+		return handover_field_u64(f, &b->last_request) == 0 ? 1 : -1;
+	return bosh_session_restore_field(b->s, f);
+}
+
+int sessions_restore(struct handover_reader *r, uint32_t channel)
+{
+	struct bsess *b = calloc(1, sizeof *b);
+	if (b)
+		b->s = bosh_session_restore_new(&boshd_config.bosh);
+	if (!b || !b->s || channel == 0 || *sessions_chan_slot(channel)) {
+		free(b ? b->jid : NULL);
+		bosh_session_free(b ? b->s : NULL);
+		free(b);
+		return -1;
+	}
+	b->channel = channel;
+	ev_timer_init(&b->timer, bsess_on_timer, 0, 0);
+	struct handover_field f;
+	int rc;
+	while ((rc = handover_next(r, &f)) == 1 && !handover_field_is(&f, "end"))
+		if (sessions_restore_field(b, &f) != 1) {
+			rc = -1;
+			break;
+		}
+	if (rc != 1 || bosh_session_restore_done(b->s) < 0 ||
+	    *sessions_sid_slot(bosh_session_sid(b->s))) {
+		free(b->jid);
+		bosh_session_free(b->s);
+		free(b);
+		return -1;
+	}
+	sessions_insert(b);
+	if (channel > sessions_next_channel)
+		sessions_next_channel = channel;
+	bsess_arm(b);
+	return 0;
+}
+
+void sessions_adopt_all(const char *token)
+{
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		for (struct bsess *b = by_chan[i], *next; b; b = next) {
+			next = b->next_chan;
+			if (gw_uplink_adopt(b->channel, token) == 0)
+				continue;
+			struct bosh_out out;
+			bosh_out_init(&out);
+			bosh_session_router_closed(b->s, sessions_now(), &out);
+			bsess_apply(b, &out);
+		}
 }
 
 /* ---- for the control socket */

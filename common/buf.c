@@ -161,3 +161,9 @@ void buf_reset(struct buf *b)
 	b->off = 0;
 	b->len = 0;
 }
+
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len)
+		b->len = len;
+}

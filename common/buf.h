@@ -41,5 +41,7 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 void buf_consume(struct buf *b, size_t n);
 /* Empties the buffer but keeps its storage. */
 void buf_reset(struct buf *b);
+/* Drops the unconsumed bytes past the first len (len <= b->len). */
+void buf_truncate(struct buf *b, size_t len);
 
 #endif

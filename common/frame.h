@@ -21,7 +21,7 @@
 #define FRAME_MAX_PAYLOAD (4u * 1024 * 1024)
 /* Major version: must match on both ends. Minor: informational. */
 #define FRAME_VERSION_MAJOR 1
-#define FRAME_VERSION_MINOR 3
+#define FRAME_VERSION_MINOR 4
 
 /* Type numbers are never reused; see PROTOCOL.md for each payload. */
 enum frame_type {
@@ -33,6 +33,10 @@ enum frame_type {
 	FRAME_HTTP_RESPONSE = 17,/* backend -> http-filed, attributes */
 	FRAME_HTTP_ABORT = 18,   /* http-filed -> backend: client went away */
 	FRAME_HTTP_INSTANCE = 19,/* backend -> http-filed: its instance tag (1.3) */
+	/* Planned restarts (1.4, PROTOCOL.md 8.7): */
+	FRAME_HTTP_DRAIN = 20,   /* backend -> http-filed: send me nothing new */
+	FRAME_HTTP_DRAINED = 21, /* http-filed -> backend: nothing new will come */
+	FRAME_HTTP_RELEASE = 22, /* http-filed -> backend: answer what you hold */
 	/* Virtual XMPP streams between a gateway and the router (1.1): */
 	FRAME_STREAM_OPEN = 32,    /* gateway -> router: a new client stream */
 	FRAME_STREAM_DATA = 33,    /* both: XML bytes of the stream */
@@ -40,7 +44,12 @@ enum frame_type {
 	FRAME_STREAM_CLOSE = 35,   /* both: the stream is over */
 	FRAME_STREAM_RETURN = 36,  /* gateway -> router: data for a stream it
 				      had already closed (1.3) */
-	/* 37..47 reserved for virtual streams */
+	/* Hand-over of a gateway's streams to its successor (1.4, 9.7): */
+	FRAME_STREAM_HANDOVER = 37,    /* gateway -> router: keep my streams */
+	FRAME_STREAM_HANDOVER_OK = 38, /* router -> gateway: kept, nothing more
+					  will come on this connection */
+	FRAME_STREAM_ADOPT = 39,       /* gateway -> router: give me this one */
+	/* 40..47 reserved for virtual streams */
 	/* Control requests between parleyctl and a daemon (1.2): */
 	FRAME_CTL_REQUEST = 64, /* CLI -> daemon: a command and its operands */
 	FRAME_CTL_REPLY = 65,   /* daemon -> CLI: one record of the answer */

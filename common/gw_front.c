@@ -28,6 +28,7 @@ struct gw_front_conn {
 	struct fconn f; /* first member */
 	uint32_t id;
 	struct gw_front_conn *next;
+	int drained; /* it said HTTP_DRAINED: no new request will come */
 };
 
 static int gw_front_fd = -1;
@@ -207,6 +208,11 @@ static int gw_front_parse(const unsigned char *payload, size_t len,
 	return 0;
 }
 
+uint32_t gw_front_handle_conn(uint64_t handle)
+{
+	return (uint32_t)(handle >> 32);
+}
+
 static int gw_front_on_frame(struct fconn *f, const struct frame_header *h,
 			     const unsigned char *payload)
 {
@@ -214,6 +220,16 @@ static int gw_front_on_frame(struct fconn *f, const struct frame_header *h,
 	struct gw_request r;
 	if (h->type == FRAME_HTTP_ABORT) { /* the browser went away */
 		gw_front_ops->on_abort(gw_front_handle(c, h->channel));
+		return 0;
+	}
+	if (h->type == FRAME_HTTP_DRAINED) {
+		c->drained = 1;
+		return 0;
+	}
+	if (h->type == FRAME_HTTP_RELEASE) { /* that http-filed is stopping */
+		log_info("http-filed connection %u releases its requests",
+			 c->id);
+		gw_front_ops->on_release(c->id);
 		return 0;
 	}
 	if (h->type != FRAME_HTTP_REQUEST ||
@@ -291,6 +307,13 @@ static void gw_front_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 int gw_front_setup(const char *path)
 {
+	if (listen_fd_is_listening(0)) {
+		if (fd_set_nonblocking(0) < 0)
+			return DAEMON_EXIT_TEMPORARY;
+		gw_front_fd = 0;
+		log_info("http-filed connects to the socket given as fd 0");
+		return 0;
+	}
 	gw_front_fd = listen_unix(path, 0600);
 	if (gw_front_fd < 0) {
 		log_error("socket %s: %m", path);
@@ -314,9 +337,37 @@ void gw_front_start(struct ev_loop *loop, const char *role,
 
 void gw_front_stop(struct ev_loop *loop)
 {
+	if (gw_front_fd < 0)
+		return;
 	ev_io_stop(loop, &gw_front_watcher);
 	close(gw_front_fd);
 	gw_front_fd = -1;
+}
+
+void gw_front_drain(void)
+{
+	for (struct gw_front_conn *c = gw_front_conns; c; c = c->next)
+		if (c->f.peer_minor >= 4 && c->f.hello_done &&
+		    fconn_send(&c->f, FRAME_HTTP_DRAIN, 0, NULL, 0) == 0)
+			continue;
+		else
+			c->drained = 1; /* an older http-filed cannot */
+}
+
+int gw_front_drained(void)
+{
+	for (struct gw_front_conn *c = gw_front_conns; c; c = c->next)
+		if (!c->drained)
+			return 0;
+	return 1;
+}
+
+int gw_front_flushed(void)
+{
+	for (struct gw_front_conn *c = gw_front_conns; c; c = c->next)
+		if (!c->f.conn.closed && !conn_is_flushed(&c->f.conn))
+			return 0;
+	return 1;
 }
 
 void gw_front_close_all(void)

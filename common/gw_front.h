@@ -37,7 +37,14 @@ struct gw_front_ops {
 	void (*on_request)(const struct gw_request *r);
 	/* The client went away before its answer (e.g. a page reload). */
 	void (*on_abort)(uint64_t handle);
+	/* HTTP_RELEASE (PROTOCOL.md 8.7): that http-filed is stopping;
+	   answer every request it is waiting for now (conn: compare with
+	   gw_front_handle_conn; 0 means every connection's). */
+	void (*on_release)(uint32_t conn);
 };
+
+/* The connection a request handle belongs to. */
+uint32_t gw_front_handle_conn(uint64_t handle);
 
 /* Listens on path (mode 0600); 0, or DAEMON_EXIT_USAGE after logging. */
 int gw_front_setup(const char *path);
@@ -51,6 +58,15 @@ void gw_front_start(struct ev_loop *loop, const char *role,
 void gw_front_stop(struct ev_loop *loop);
 /* Closes every http-filed connection (at the end of a stop). */
 void gw_front_close_all(void);
+
+/* A planned stop (PROTOCOL.md 8.7): stops accepting connections and sends
+   HTTP_DRAIN on every connection whose peer speaks 1.4. */
+void gw_front_drain(void);
+/* 1 once every connection has answered HTTP_DRAINED (a peer older than
+   1.4 cannot: it counts as drained). */
+int gw_front_drained(void);
+/* 1 once every response queued has been written to its socket. */
+int gw_front_flushed(void);
 
 /* Answers request handle (dropped if its connection is gone). headers:
    NULL or extra header lines, each NUL-terminated, the list ended by an

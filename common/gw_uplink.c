@@ -27,6 +27,7 @@ static struct ev_loop *gw_uplink_loop;
 /* Set by gw_uplink_start; the strings are the daemon's and outlive us. */
 static const char *gw_uplink_path, *gw_uplink_role;
 static const struct gw_uplink_ops *gw_uplink_ops;
+static void (*gw_uplink_handover_done)(int ok); /* a hand-over awaits OK */
 
 int gw_uplink_is_up(void)
 {
@@ -97,6 +98,36 @@ int gw_uplink_return(uint32_t channel, const char *data, size_t len)
 	return gw_uplink_send(FRAME_STREAM_RETURN, channel, data, len);
 }
 
+int gw_uplink_handover(const char *token, void (*done)(int ok))
+{
+	if (!gw_uplink_up)
+		return -1;
+	if (gw_uplink_send(FRAME_STREAM_HANDOVER, 0, token, strlen(token)) < 0)
+		return -1;
+	gw_uplink_handover_done = done;
+	return 0;
+}
+
+int gw_uplink_adopt(uint32_t channel, const char *token)
+{
+	return gw_uplink_send(FRAME_STREAM_ADOPT, channel, token,
+			      strlen(token));
+}
+
+int gw_uplink_is_flushed(void)
+{
+	return !gw_uplink_up || conn_is_flushed(&gw_uplink_conn.conn);
+}
+
+/* Tells the waiting stop how the hand-over went, once. */
+static void gw_uplink_handover_over(int ok)
+{
+	void (*done)(int) = gw_uplink_handover_done;
+	gw_uplink_handover_done = NULL;
+	if (done)
+		done(ok);
+}
+
 /* ---- the connection */
 
 static void gw_uplink_schedule(void)
@@ -118,6 +149,7 @@ static void gw_uplink_on_close(struct fconn *f, int error, const char *why)
 	gw_uplink_up = 0;
 	gw_uplink_ops->on_lost();
 	gw_uplink_schedule();
+	gw_uplink_handover_over(0);
 }
 
 static int gw_uplink_on_hello(struct fconn *f)
@@ -138,6 +170,10 @@ static int gw_uplink_on_frame(struct fconn *f, const struct frame_header *h,
 	}
 	if (h->type == FRAME_STREAM_CLOSE) {
 		gw_uplink_ops->on_close(h->channel);
+		return 0;
+	}
+	if (h->type == FRAME_STREAM_HANDOVER_OK && gw_uplink_handover_done) {
+		gw_uplink_handover_over(1);
 		return 0;
 	}
 	log_warn("router sent an unexpected %s frame",

@@ -50,4 +50,19 @@ int gw_uplink_close(uint32_t channel, const char *undelivered, size_t len);
    router delivers it elsewhere. Call it from on_data for unknown channels. */
 int gw_uplink_return(uint32_t channel, const char *data, size_t len);
 
+
+/* ---- hand-over to a successor on a planned stop (PROTOCOL.md 9.7) */
+
+/* STREAM_HANDOVER with token: the router keeps this gateway's streams for
+   a successor. done(1) when the router has said STREAM_HANDOVER_OK (it
+   sends nothing more: the connection may be closed), done(0) if the
+   connection is lost first. -1 if the router cannot be reached now. */
+int gw_uplink_handover(const char *token, void (*done)(int ok));
+/* STREAM_ADOPT: this process takes its predecessor's stream channel over;
+   the router answers STREAM_CLOSE if it is gone. Send it before anything
+   else on that channel. */
+int gw_uplink_adopt(uint32_t channel, const char *token);
+/* 1 if everything sent has been written to the socket (or it is down). */
+int gw_uplink_is_flushed(void);
+
 #endif

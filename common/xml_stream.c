@@ -513,6 +513,37 @@ int xml_stream_compact(struct xml_stream *s)
 	return 0;
 }
 
+int xml_stream_suspend(struct xml_stream *s, const char **hdr, size_t *len)
+{
+	if (s->dead || s->halted || s->closed || s->in_parse)
+		return -1;
+	if (!s->parser && !s->compacted && s->depth == 0) {
+		*hdr = "";
+		*len = 0;
+		return 0;
+	}
+	if (xml_stream_compact(s) < 0 || !s->compacted)
+		return -1;
+	*hdr = s->hdr;
+	*len = s->hdr_len;
+	return 0;
+}
+
+int xml_stream_resume(struct xml_stream *s, const char *hdr, size_t len)
+{
+	if (len > sizeof s->hdr || s->parser || s->compacted || s->depth) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	memcpy(s->hdr, hdr, len);
+	s->hdr_len = len;
+	s->depth = 1;
+	s->compacted = 1;
+	return 0;
+}
+
 /* Ends the stream for good with err reported. */
 static int xml_stream_die(struct xml_stream *s, enum xml_stream_error err)
 {

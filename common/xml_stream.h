@@ -82,6 +82,16 @@ void xml_stream_reset(struct xml_stream *s);
    connection goes idle. Also 0 if there is no expat state (nothing fed
    yet, already compact, or stopped). Not from a callback (-1). */
 int xml_stream_compact(struct xml_stream *s);
+/* For a hand-over to another process (common/HANDOVER.md): 0 and
+   hdr and len set to the header to give xml_stream_resume there (length 0:
+   nothing has been fed since the start or the last reset), after
+   compacting the stream; -1 if it cannot be moved (inside a stanza,
+   after an error or the end, a header too long to keep). *hdr points
+   into s. */
+int xml_stream_suspend(struct xml_stream *s, const char **hdr, size_t *len);
+/* On a new stream (nothing fed): continues a suspended one, as if hdr had
+   been parsed (no on_open). 0, or -1 (EINVAL) if hdr is too long. */
+int xml_stream_resume(struct xml_stream *s, const char *hdr, size_t len);
 /* 1 if the parser holds expat state (compacting it would free some). */
 int xml_stream_has_state(const struct xml_stream *s);
 /* The name of an error condition as RFC 6120 4.9.3 spells it. */

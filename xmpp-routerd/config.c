@@ -18,6 +18,8 @@ struct xmppd_config xmppd_config = {
 	.auth_timeout = 60,
 	.auth_failure_delay = 1000,
 	.offline_max = 1000,
+	.gateway_fd = -1,
+	.handover_grace = 30,
 };
 
 static int xmppd_check_domain(void)

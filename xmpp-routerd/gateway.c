@@ -5,7 +5,10 @@
  * one per channel (struct vstream). A virtual stream is a struct xstream
  * like a TCP client's, with a transport that sends STREAM_DATA frames, so
  * SASL, binding, routing and limits are the same code. When a gateway
- * disconnects, all its streams end and their users go offline. Streams
+ * disconnects, all its streams end and their users go offline, unless it
+ * announced a hand-over first (PROTOCOL.md 9.7): then its streams are kept
+ * for --handover-grace seconds, what the router sends them is held, and
+ * its successor adopts them one by one with the token. Streams
  * closed from inside another stream's processing are freed from an
  * ev_prepare watcher, never in the middle of someone else's work. */
 #include <errno.h>
@@ -26,6 +29,8 @@
 #define GATEWAY_NAME_MAX 48
 #define GATEWAY_TOMBS 1024	   /* closed streams remembered (9.6) */
 #define GATEWAY_TOMB_SECONDS 60.0 /* for this long */
+#define GATEWAY_HELD_MAX (1024u * 1024) /* held for a detached stream */
+#define GATEWAY_TOKEN_MAX 64
 
 struct gateway;
 
@@ -35,6 +40,7 @@ struct vstream {
 	uint32_t channel;
 	struct vstream *next;	   /* in its bucket */
 	struct vstream *reap_next; /* on the reap list */
+	struct buf held;	   /* sent while its gateway hands over */
 	unsigned closing : 1;
 	unsigned on_reap : 1;
 };
@@ -55,6 +61,11 @@ struct gateway {
 	struct gateway_tomb tombs[GATEWAY_TOMBS]; /* a ring */
 	size_t next_tomb;
 	char name[GATEWAY_NAME_MAX];
+	/* Hand-over (9.7): set by STREAM_HANDOVER; from then on what the
+	   router sends its streams is held until a successor adopts them. */
+	char token[GATEWAY_TOKEN_MAX + 1];
+	int detached;
+	ev_timer grace; /* runs once the connection is gone */
 };
 
 static int gateway_fd = -1;
@@ -90,13 +101,22 @@ static void vstream_free(struct vstream *v)
 	if (*slot == v)
 		*slot = v->next;
 	v->gw->nstreams--;
+	char user[JID_PART_MAX + 1] = "";
+	if (v->held.len && v->xs.session && v->xs.user)
+		snprintf(user, sizeof user, "%s", v->xs.user);
 	xstream_gone(&v->xs);
+	/* what was held for a successor that never came goes elsewhere */
+	if (user[0])
+		redeliver_stanzas(user, buf_head(&v->held), v->held.len);
+	buf_free(&v->held);
 	free(v);
 }
 
 static int vstream_send(struct xstream *xs, const char *data, size_t len)
 {
 	struct vstream *v = xs->owner;
+	if (v->gw->detached)
+		return buf_append(&v->held, data, len);
 	if (!v->gw->f.conn.closed && fconn_send(&v->gw->f, FRAME_STREAM_DATA,
 						v->channel, data, len) == 0)
 		return 0;
@@ -109,7 +129,7 @@ static void vstream_close(struct xstream *xs)
 	if (v->closing)
 		return;
 	v->closing = 1;
-	if (!v->gw->f.conn.closed) {
+	if (!v->gw->detached && !v->gw->f.conn.closed) {
 		struct buf b;
 		buf_init(&b, 256);
 		if (xs->condition)
@@ -184,6 +204,7 @@ static int gateway_open(struct gateway *gw, uint32_t channel,
 	}
 	v->gw = gw;
 	v->channel = channel;
+	buf_init(&v->held, GATEWAY_HELD_MAX);
 	*gateway_slot(gw, channel) = v;
 	gw->nstreams++;
 	vstream_begin(v);
@@ -278,6 +299,7 @@ static void gateway_on_stream_frame(struct gateway *gw,
 
 static void gateway_free(struct gateway *gw)
 {
+	ev_timer_stop(gateway_loop, &gw->grace);
 	for (size_t i = 0; i < GATEWAY_TOMBS; i++)
 		free(gw->tombs[i].user);
 	for (size_t i = 0; i < GATEWAY_BUCKETS; i++)
@@ -295,6 +317,96 @@ static void gateway_free(struct gateway *gw)
 	free(gw);
 }
 
+/* ---- hand-over to a successor (PROTOCOL.md 9.7) */
+
+/* STREAM_HANDOVER: the gateway is leaving on purpose; its streams wait
+   for a successor that names the token. */
+static int gateway_on_handover(struct gateway *gw, const unsigned char *p,
+			       size_t len)
+{
+	if (len == 0 || len > GATEWAY_TOKEN_MAX || memchr(p, '\0', len) ||
+	    gw->detached)
+		return -1;
+	memcpy(gw->token, p, len);
+	gw->token[len] = '\0';
+	gw->detached = 1;
+	log_info("%s: hands its %zu streams over", gw->name, gw->nstreams);
+	fconn_send(&gw->f, FRAME_STREAM_HANDOVER_OK, 0, NULL, 0);
+	return 0;
+}
+
+static struct gateway *gateway_find_detached(const unsigned char *token,
+					     size_t len)
+{
+	for (struct gateway *gw = gateways; gw; gw = gw->next)
+		if (gw->detached && strlen(gw->token) == len &&
+		    memcmp(gw->token, token, len) == 0)
+			return gw;
+	return NULL;
+}
+
+/* Sends a stream's held data to its new gateway, in frames no larger
+   than the peer accepts. */
+static void vstream_flush_held(struct vstream *v)
+{
+	size_t off = 0;
+	while (off < v->held.len) {
+		size_t n = v->held.len - off;
+		if (n > FRAME_MAX_PAYLOAD)
+			n = FRAME_MAX_PAYLOAD;
+		if (fconn_send(&v->gw->f, FRAME_STREAM_DATA, v->channel,
+			       buf_head(&v->held) + off, n) < 0)
+			break;
+		off += n;
+	}
+	buf_free(&v->held);
+	buf_init(&v->held, GATEWAY_HELD_MAX);
+}
+
+/* The departed gateway has nothing left to hand over: it goes. */
+static void gateway_check_empty(struct gateway *old)
+{
+	if (old->detached && old->nstreams == 0 && old->f.conn.closed) {
+		log_info("%s: every stream adopted", old->name);
+		gateway_free(old);
+	}
+}
+
+/* STREAM_ADOPT: gw takes channel over from the departed gateway that
+   holds the token; if there is none, or it has no such stream, the
+   stream is over (STREAM_CLOSE). */
+static void gateway_on_adopt(struct gateway *gw, uint32_t channel,
+			     const unsigned char *token, size_t len)
+{
+	struct gateway *old = gateway_find_detached(token, len);
+	struct vstream *v = old ? *gateway_slot(old, channel) : NULL;
+	if (!v || v->closing || old == gw || *gateway_slot(gw, channel) ||
+	    gw->nstreams >= GATEWAY_MAX_STREAMS) {
+		log_info("%s: stream %u cannot be adopted: ended", gw->name,
+			 channel);
+		fconn_send(&gw->f, FRAME_STREAM_CLOSE, channel, NULL, 0);
+		return;
+	}
+	*gateway_slot(old, channel) = v->next;
+	old->nstreams--;
+	v->next = NULL;
+	v->gw = gw;
+	*gateway_slot(gw, channel) = v;
+	gw->nstreams++;
+	vstream_flush_held(v);
+	gateway_check_empty(old);
+}
+
+static void gateway_on_grace(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct gateway *gw = w->data;
+	log_warn("%s: %zu streams not adopted within %ld s: ending them",
+		 gw->name, gw->nstreams, xmppd_config.handover_grace);
+	gateway_free(gw);
+}
+
 static int gateway_on_frame(struct fconn *f, const struct frame_header *h,
 			    const unsigned char *payload)
 {
@@ -305,6 +417,13 @@ static int gateway_on_frame(struct fconn *f, const struct frame_header *h,
 	} else if (h->type == FRAME_STREAM_RETURN) {
 		gateway_on_return(gw, h->channel, payload, h->length);
 		return 0;
+	} else if (h->type == FRAME_STREAM_ADOPT) {
+		gateway_on_adopt(gw, h->channel, payload, h->length);
+		return 0;
+	} else if (h->type == FRAME_STREAM_HANDOVER && h->channel == 0) {
+		if (gateway_on_handover(gw, payload, h->length) == 0)
+			return 0;
+		log_warn("%s: bad STREAM_HANDOVER", gw->name);
 	} else if (h->type >= FRAME_STREAM_DATA &&
 		   h->type <= FRAME_STREAM_CLOSE) {
 		gateway_on_stream_frame(gw, h, payload);
@@ -322,6 +441,16 @@ static void gateway_on_close(struct fconn *f, int error, const char *why)
 {
 	struct gateway *gw = (struct gateway *)f;
 	(void)error;
+	if (gw->detached && gw->nstreams > 0) {
+		log_info("%s: gone (%s), keeping its %zu streams for %ld s",
+			 gw->name, why, gw->nstreams,
+			 xmppd_config.handover_grace);
+		fconn_close(f);
+		ev_timer_set(&gw->grace, (double)xmppd_config.handover_grace,
+			     0);
+		ev_timer_start(gateway_loop, &gw->grace);
+		return;
+	}
 	log_info("%s: gone (%s), ending its %zu streams", gw->name, why,
 		 gw->nstreams);
 	gateway_free(gw);
@@ -355,6 +484,8 @@ static void gateway_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	snprintf(gw->name, sizeof gw->name, "gateway fd %d", fd);
+	ev_timer_init(&gw->grace, gateway_on_grace, 0, 0);
+	gw->grace.data = gw;
 	gw->next = gateways;
 	if (gateways)
 		gateways->prev = gw;
@@ -363,8 +494,23 @@ static void gateway_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		   "xmpp-routerd", FRAME_MAX_PAYLOAD);
 }
 
+/* The gateway socket given as a listening fd (s6-fdholder-retrieve and
+   fdmove), instead of a path to bind. */
+static int gateway_take_fd(int fd)
+{
+	if (!listen_fd_is_listening(fd) || fd_set_nonblocking(fd) < 0) {
+		log_error("--gateway-fd %d is not a listening socket", fd);
+		return DAEMON_EXIT_USAGE;
+	}
+	gateway_fd = fd;
+	log_info("gateways connect to the socket given as fd %d", fd);
+	return 0;
+}
+
 int gateway_setup(void)
 {
+	if (xmppd_config.gateway_fd >= 0)
+		return gateway_take_fd((int)xmppd_config.gateway_fd);
 	if (!xmppd_config.gateway_socket)
 		return 0;
 	gateway_fd = listen_unix(xmppd_config.gateway_socket, 0600);

@@ -48,6 +48,8 @@ struct xmppd_config {
 	long port;
 	const char *db_path;
 	const char *gateway_socket; /* unix socket for boshd/pollgw, or NULL */
+	long gateway_fd;	    /* or this listening socket, given; -1: none */
+	long handover_grace;	    /* s a departed gateway's streams are kept */
 	const char *control_socket; /* unix socket for parleyctl, or NULL */
 	const char *tls_cert, *tls_key;
 	int allow_plaintext; /* SASL without TLS off loopback */

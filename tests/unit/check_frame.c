@@ -324,8 +324,8 @@ START_TEST(test_hello_round_trip)
 			 FRAME_OK);
 	ck_assert_uint_eq(h.type, FRAME_HELLO);
 	ck_assert_uint_eq(h.channel, 0);
-	ck_assert_uint_eq(h.length, strlen("parley 1.3 test-backend"));
-	ck_assert_mem_eq(payload, "parley 1.3 test-backend", h.length);
+	ck_assert_uint_eq(h.length, strlen("parley 1.4 test-backend"));
+	ck_assert_mem_eq(payload, "parley 1.4 test-backend", h.length);
 	char role[33];
 	ck_assert_int_eq(
 		frame_hello_check(payload, h.length, role, sizeof role, &why),

@@ -1,0 +1,225 @@
+/* bosh_handover.c: a BOSH session written out for the boshd that
+ * succeeds this one on a planned restart, and read back there
+ * (common/HANDOVER.md, "boshd"). Only a session at rest moves: no
+ * request held (bosh_session_release answered them), not ending, the
+ * router's stream between two stanzas. Times are Unix milliseconds, the
+ * same clock in both processes. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bosh_session_priv.h"
+#include "handover.h"
+
+enum field_kind { F_U64, F_UNSIGNED, F_INT };
+
+struct number_field {
+	const char *name;
+	enum field_kind kind;
+	size_t offset;
+};
+
+#define NUM(name, kind, member) {name, kind, offsetof(struct bosh_session, member)}
+static const struct number_field number_fields[] = {
+	NUM("create_rid", F_U64, create_rid),
+	NUM("last_rid", F_U64, last_rid),
+	NUM("wait", F_UNSIGNED, wait),
+	NUM("hold", F_UNSIGNED, hold),
+	NUM("requests", F_UNSIGNED, requests),
+	NUM("inactivity", F_UNSIGNED, inactivity),
+	NUM("polling", F_UNSIGNED, polling),
+	NUM("ver_major", F_UNSIGNED, ver_major),
+	NUM("ver_minor", F_UNSIGNED, ver_minor),
+	NUM("has_ver", F_INT, has_ver),
+	NUM("ack", F_INT, ack),
+	NUM("secure", F_INT, secure),
+	NUM("polling_session", F_INT, polling_session),
+	NUM("queue_has_stream", F_INT, queue_has_stream),
+	NUM("stream_error", F_INT, stream_error),
+	NUM("hdr_unsent", F_INT, hdr_unsent),
+	NUM("router_closed", F_INT, router_closed),
+	NUM("last_response", F_U64, last_response),
+	NUM("pause", F_UNSIGNED, pause),
+	NUM("prev_arrival", F_U64, prev_arrival),
+	NUM("prev_empty", F_INT, prev_empty),
+	NUM("prev_answer_empty", F_INT, prev_answer_empty),
+	NUM("prev_rid", F_U64, prev_rid),
+	NUM("report_rid", F_U64, report_rid),
+	NUM("report_ms", F_U64, report_ms),
+};
+#undef NUM
+#define NUMBER_FIELDS (sizeof number_fields / sizeof number_fields[0])
+
+static uint64_t number_get(const struct bosh_session *s,
+			   const struct number_field *nf)
+{
+	const char *p = (const char *)s + nf->offset;
+	switch (nf->kind) {
+	case F_U64:
+		return *(const uint64_t *)(const void *)p;
+	case F_UNSIGNED:
+		return *(const unsigned *)(const void *)p;
+	case F_INT:
+		return (uint64_t)*(const int *)(const void *)p;
+	}
+	return 0;
+}
+
+static int number_set(struct bosh_session *s, const struct number_field *nf,
+		      uint64_t v)
+{
+	char *p = (char *)s + nf->offset;
+	switch (nf->kind) {
+	case F_U64:
+		*(uint64_t *)(void *)p = v;
+		return 0;
+	case F_UNSIGNED:
+		if (v > UINT32_MAX)
+			return -1;
+		*(unsigned *)(void *)p = (unsigned)v;
+		return 0;
+	case F_INT:
+		if (v > 1)
+			return -1;
+		*(int *)(void *)p = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+static int save_optional_str(struct buf *b, const char *name, const char *v)
+{
+	return v ? handover_put_str(b, name, v) : 0;
+}
+
+static int save_kept(const struct bosh_session *s, struct buf *b)
+{
+	for (size_t i = 0; i < s->nkept; i++)
+		if (handover_put_u64(b, "kept_rid", s->kept[i].rid) < 0 ||
+		    handover_put_u64(b, "kept_at", s->kept[i].sent_at) < 0 ||
+		    handover_put(b, "kept_body", s->kept[i].body,
+				 s->kept[i].len) < 0)
+			return -1;
+	return 0;
+}
+
+int bosh_session_save(struct bosh_session *s, struct buf *b)
+{
+	const char *hdr;
+	size_t hdr_len;
+	if (s->state != BOSH_ACTIVE || s->nheld || s->npending ||
+	    xml_stream_suspend(s->rs, &hdr, &hdr_len) < 0)
+		return -1;
+	if (handover_put_str(b, "sid", s->sid) < 0 ||
+	    handover_put(b, "router_header", hdr, hdr_len) < 0 ||
+	    handover_put(b, "queue", buf_head(&s->queue), s->queue.len) < 0 ||
+	    save_optional_str(b, "key", s->key) < 0 ||
+	    save_optional_str(b, "authid", s->authid) < 0 ||
+	    save_optional_str(b, "xmpp_version", s->xmpp_ver) < 0 ||
+	    save_kept(s, b) < 0)
+		return -1;
+	for (size_t i = 0; i < NUMBER_FIELDS; i++)
+		if (handover_put_u64(b, number_fields[i].name,
+				     number_get(s, &number_fields[i])) < 0)
+			return -1;
+	return 0;
+}
+
+struct bosh_session *bosh_session_restore_new(const struct bosh_config *cfg)
+{
+	struct bosh_session *s = bosh_session_alloc(cfg);
+	if (s)
+		s->sid[0] = '\0'; /* the saved one comes */
+	return s;
+}
+
+/* A string field into *out (malloc'd, replacing any). */
+static int restore_str(const struct handover_field *f, char **out)
+{
+	if (memchr(f->value, '\0', f->len))
+		return -1;
+	char *v = strndup(f->value, f->len);
+	if (!v)
+		return -1;
+	free(*out);
+	*out = v;
+	return 1;
+}
+
+/* kept_rid, kept_at, kept_body come in threes, in this order. */
+static int restore_kept(struct bosh_session *s, const struct handover_field *f)
+{
+	uint64_t v = 0;
+	if (handover_field_is(f, "kept_rid")) {
+		if (s->nkept >= BOSH_REQUESTS_MAX ||
+		    handover_field_u64(f, &v) < 0)
+			return -1;
+		s->kept[s->nkept++] = (struct bosh_kept){v, NULL, 0, 0};
+		return 1;
+	}
+	struct bosh_kept *k = s->nkept ? &s->kept[s->nkept - 1] : NULL;
+	if (handover_field_is(f, "kept_at"))
+		return k && handover_field_u64(f, &k->sent_at) == 0 ? 1 : -1;
+	if (!k || k->body)
+		return -1;
+	k->body = malloc(f->len + 1);
+	if (!k->body)
+		return -1;
+	memcpy(k->body, f->value, f->len);
+	k->body[f->len] = '\0';
+	k->len = f->len;
+	return 1;
+}
+
+static int restore_named(struct bosh_session *s, const struct handover_field *f)
+{
+	if (handover_field_is(f, "sid"))
+		return handover_field_str(f, s->sid, sizeof s->sid) == 0 ? 1
+									 : -1;
+	if (handover_field_is(f, "router_header"))
+		return xml_stream_resume(s->rs, f->value, f->len) == 0 ? 1 : -1;
+	if (handover_field_is(f, "queue"))
+		return buf_append(&s->queue, f->value, f->len) == 0 ? 1 : -1;
+	if (handover_field_is(f, "key"))
+		return restore_str(f, &s->key);
+	if (handover_field_is(f, "authid"))
+		return restore_str(f, &s->authid);
+	if (handover_field_is(f, "xmpp_version"))
+		return restore_str(f, &s->xmpp_ver);
+	if (handover_field_is(f, "kept_rid") ||
+	    handover_field_is(f, "kept_at") ||
+	    handover_field_is(f, "kept_body"))
+		return restore_kept(s, f);
+	return 0;
+}
+
+int bosh_session_restore_field(struct bosh_session *s,
+			       const struct handover_field *f)
+{
+	int r = restore_named(s, f);
+	if (r != 0)
+		return r;
+	for (size_t i = 0; i < NUMBER_FIELDS; i++)
+		if (handover_field_is(f, number_fields[i].name)) {
+			uint64_t v;
+			if (handover_field_u64(f, &v) < 0 ||
+			    number_set(s, &number_fields[i], v) < 0)
+				return -1;
+			return 1;
+		}
+	return 0;
+}
+
+int bosh_session_restore_done(struct bosh_session *s)
+{
+	if (!s->sid[0] || s->hold > BOSH_HOLD_MAX ||
+	    s->requests > BOSH_REQUESTS_MAX || s->requests == 0 ||
+	    s->last_rid < s->create_rid)
+		return -1;
+	for (size_t i = 0; i < s->nkept; i++)
+		if (!s->kept[i].body)
+			return -1;
+	s->state = BOSH_ACTIVE;
+	return 0;
+}
