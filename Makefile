@@ -7,6 +7,7 @@
 #   make fuzz       libFuzzer targets (clang), each run for FUZZ_SECONDS
 #   make bench      every benchmark, beside nginx, Prosody and ejabberd
 #   make install DESTDIR=... PREFIX=...   (or install-http-filed alone)
+#   make install-svc DESTDIR=...   the s6 service tree with the fd holder
 #
 # Build output goes to build/ (build-asan/ for the sanitizer build), so the
 # source tree stays clean.
@@ -54,6 +55,8 @@ WEBCLIENT  := http-filed/webclient
 WWW_OUT    := $(B)/www
 CTL_BIN    := $(B)/bin/parleyctl
 XMPP_SEND_BIN := $(B)/bin/xmpp-send
+# parley-socket: binds a listening socket for the s6 run scripts (svc/).
+SOCKET_BIN := $(B)/bin/parley-socket
 # parley-load, the load generator (bin/load/): its SCRAM client shares
 # xmpp-routerd's base64.
 LOAD_SRC   := $(wildcard bin/load/*.c)
@@ -72,12 +75,13 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(B)/tests/fuzz-replay
 
 BINS := $(HTTPD_BIN) $(XMPPD_BIN) $(BOSHD_BIN) $(POLLGW_BIN) $(CTL_BIN) \
-        $(XMPP_SEND_BIN) \
+        $(XMPP_SEND_BIN) $(SOCKET_BIN) \
         $(LOAD_BIN)
 
 .PHONY: www all deps deps-fuzz deps-bench check check-unit check-fuzz-corpus \
         check-integration asan fuzz bench bench-http bench-c2s bench-bosh bench-poll run install \
-        install-http-filed install-xmpp-routerd install-boshd install-pollgw install-tools clean
+        install-http-filed install-xmpp-routerd install-boshd install-pollgw install-tools \
+        install-fdholder install-svc clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -127,6 +131,9 @@ $(LOAD_BIN): $(LOAD_OBJ) $(B)/xmpp-routerd/base64.o $(LIBCOMMON)
 
 $(XMPP_SEND_BIN): $(B)/bin/xmpp-send.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lstrophe
+
+$(SOCKET_BIN): $(B)/bin/parley-socket.o $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/tests/xmpp-client: $(B)/tests/xmpp-client.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lstrophe
@@ -212,64 +219,94 @@ run: deps $(BINS) www
 	svc/make-run $(B)
 
 # ---- install -----------------------------------------------------------------
+# Each install-<part> installs exactly what that part needs (test:
+# tests/svc/test_install.sh): a daemon's binary, man page and service
+# directory with its default configuration (env/, paths under ETCDIR,
+# STATEDIR and RUNTIMEDIR); install-fdholder the fd holder's service and
+# parley-socket; install-tools the command-line tools; install-svc the
+# whole s6 tree, every daemon wired to the fd holder.
 BINDIR  = $(DESTDIR)$(PREFIX)/bin
 SBINDIR = $(DESTDIR)$(PREFIX)/sbin
+MAN1DIR = $(DESTDIR)$(PREFIX)/share/man/man1
 MAN8DIR = $(DESTDIR)$(PREFIX)/share/man/man8
 SVCDIR  = $(DESTDIR)$(PREFIX)/share/parley/svc
 WWWDIR  = $(DESTDIR)$(PREFIX)/share/parley/www
+ETCDIR     ?= /etc/parley
+STATEDIR   ?= /var/lib/parley
+RUNTIMEDIR ?= /run/parley
+SVC_PATH = $(PREFIX)/sbin:$(PREFIX)/bin:/usr/bin:/bin:/usr/sbin:/sbin
+
+# $(call install-service,NAME): svc/NAME into $(SVCDIR)/NAME: run, finish,
+# notification-fd, log/run, and env/ with the paths made ETCDIR, STATEDIR
+# and RUNTIMEDIR, plus env/PATH where the installed programs are.
+define install-service
+	install -d $(SVCDIR)/$(1)/log $(SVCDIR)/$(1)/env
+	install -m 755 svc/$(1)/run $(SVCDIR)/$(1)/run
+	install -m 755 svc/$(1)/finish $(SVCDIR)/$(1)/finish
+	install -m 644 svc/$(1)/notification-fd $(SVCDIR)/$(1)/notification-fd
+	install -m 755 svc/$(1)/log/run $(SVCDIR)/$(1)/log/run
+	for f in svc/$(1)/env/*; do \
+	  sed -e 's|/etc/parley|$(ETCDIR)|g' -e 's|/var/lib/parley|$(STATEDIR)|g' \
+	    -e 's|/run/parley|$(RUNTIMEDIR)|g' "$$f" > $(SVCDIR)/$(1)/env/$${f##*/} || exit 1; \
+	done
+	echo '$(SVC_PATH)' > $(SVCDIR)/$(1)/env/PATH
+endef
 
 install: install-http-filed install-xmpp-routerd install-boshd install-pollgw \
-         install-tools
+         install-fdholder install-tools
 
 install-pollgw: $(B)/pollgw/pollgw
-	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/pollgw/log $(SVCDIR)/pollgw/env
+	install -d $(SBINDIR) $(MAN8DIR)
 	install -m 755 $(B)/pollgw/pollgw $(SBINDIR)/pollgw
 	install -m 644 pollgw/pollgw.8 $(MAN8DIR)/pollgw.8
-	install -m 755 svc/pollgw/run $(SVCDIR)/pollgw/run
-	install -m 755 svc/pollgw/finish $(SVCDIR)/pollgw/finish
-	install -m 644 svc/pollgw/notification-fd $(SVCDIR)/pollgw/notification-fd
-	install -m 755 svc/pollgw/log/run $(SVCDIR)/pollgw/log/run
+	$(call install-service,pollgw)
 
 install-boshd: $(BOSHD_BIN)
-	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/boshd/log $(SVCDIR)/boshd/env
+	install -d $(SBINDIR) $(MAN8DIR)
 	install -m 755 $(BOSHD_BIN) $(SBINDIR)/boshd
 	install -m 644 boshd/boshd.8 $(MAN8DIR)/boshd.8
-	install -m 755 svc/boshd/run $(SVCDIR)/boshd/run
-	install -m 755 svc/boshd/finish $(SVCDIR)/boshd/finish
-	install -m 644 svc/boshd/notification-fd $(SVCDIR)/boshd/notification-fd
-	install -m 755 svc/boshd/log/run $(SVCDIR)/boshd/log/run
+	$(call install-service,boshd)
 
 install-xmpp-routerd: $(XMPPD_BIN)
-	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/xmpp-routerd/log \
-	  $(SVCDIR)/xmpp-routerd/env $(DESTDIR)$(PREFIX)/share/parley
+	install -d $(SBINDIR) $(MAN8DIR) $(DESTDIR)$(PREFIX)/share/parley
 	install -m 755 $(XMPPD_BIN) $(SBINDIR)/xmpp-routerd
 	install -m 755 xmpp-routerd/make-cert $(DESTDIR)$(PREFIX)/share/parley/make-cert
 	install -m 644 xmpp-routerd/xmpp-routerd.8 $(MAN8DIR)/xmpp-routerd.8
-	install -m 755 svc/xmpp-routerd/run $(SVCDIR)/xmpp-routerd/run
-	install -m 755 svc/xmpp-routerd/finish $(SVCDIR)/xmpp-routerd/finish
-	install -m 644 svc/xmpp-routerd/notification-fd $(SVCDIR)/xmpp-routerd/notification-fd
-	install -m 755 svc/xmpp-routerd/log/run $(SVCDIR)/xmpp-routerd/log/run
+	$(call install-service,xmpp-routerd)
 
 install-tools: $(CTL_BIN) $(XMPP_SEND_BIN) $(LOAD_BIN)
-	install -d $(BINDIR) $(SBINDIR) $(MAN8DIR) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(BINDIR) $(SBINDIR) $(MAN8DIR) $(MAN1DIR)
 	install -m 755 $(CTL_BIN) $(SBINDIR)/parleyctl
 	install -m 755 $(XMPP_SEND_BIN) $(BINDIR)/xmpp-send
 	install -m 755 $(LOAD_BIN) $(BINDIR)/parley-load
-	install -m 644 bin/load/parley-load.1 $(DESTDIR)$(PREFIX)/share/man/man1/parley-load.1
+	install -m 644 bin/load/parley-load.1 $(MAN1DIR)/parley-load.1
 	install -m 644 bin/parleyctl.8 $(MAN8DIR)/parleyctl.8
-	install -m 644 bin/xmpp-send.1 $(DESTDIR)$(PREFIX)/share/man/man1/xmpp-send.1
+	install -m 644 bin/xmpp-send.1 $(MAN1DIR)/xmpp-send.1
 
 install-http-filed: $(HTTPD_BIN)
-	install -d $(SBINDIR) $(MAN8DIR) $(SVCDIR)/http-filed/log $(WWWDIR)
+	install -d $(SBINDIR) $(MAN8DIR) $(WWWDIR)
 	install -m 755 $(HTTPD_BIN) $(SBINDIR)/http-filed
 	install -m 644 http-filed/http-filed.8 $(MAN8DIR)/http-filed.8
-	install -m 755 svc/http-filed/run $(SVCDIR)/http-filed/run
-	install -m 755 svc/http-filed/finish $(SVCDIR)/http-filed/finish
-	install -m 644 svc/http-filed/notification-fd $(SVCDIR)/http-filed/notification-fd
-	install -m 755 svc/http-filed/log/run $(SVCDIR)/http-filed/log/run
-	install -d $(SVCDIR)/http-filed/env
+	$(call install-service,http-filed)
 	echo $(PREFIX)/share/parley/www > $(SVCDIR)/http-filed/env/HTTP_FILED_ROOT
 	cp -R http-filed/www/. $(WWWDIR)/
+
+# The fd holder (svc/fdholder) and the binder its users call.
+install-fdholder: $(SOCKET_BIN)
+	install -d $(BINDIR) $(MAN1DIR) $(SVCDIR)/fdholder/rules/uid/0/env
+	install -m 755 $(SOCKET_BIN) $(BINDIR)/parley-socket
+	install -m 644 bin/parley-socket.1 $(MAN1DIR)/parley-socket.1
+	$(call install-service,fdholder)
+	install -m 644 svc/fdholder/rules/uid/0/allow $(SVCDIR)/fdholder/rules/uid/0/allow
+	install -m 644 svc/fdholder/rules/uid/0/env/* $(SVCDIR)/fdholder/rules/uid/0/env/
+
+# The whole tree for a system scandir: every daemon's service directory,
+# each told where the fd holder is (env/PARLEY_FDHOLDER), and the holder.
+install-svc: install-http-filed install-xmpp-routerd install-boshd \
+             install-pollgw install-fdholder
+	for s in http-filed xmpp-routerd boshd pollgw; do \
+	  cp $(SVCDIR)/fdholder/env/PARLEY_FDHOLDER $(SVCDIR)/$$s/env/ || exit 1; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz

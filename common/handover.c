@@ -156,6 +156,9 @@ static int handover_field_head(struct handover_reader *r,
 	const char *sp = nl ? memchr(r->p, ' ', (size_t)(nl - r->p)) : NULL;
 	if (!sp || sp == r->p || (size_t)(sp - r->p) > HANDOVER_NAME_MAX)
 		return -1;
+	for (const char *c = r->p; c < sp; c++)
+		if (*c < '!' || *c > '~') /* printable, no space */
+			return -1;
 	size_t len = 0;
 	const char *d = sp + 1;
 	if (d == nl)

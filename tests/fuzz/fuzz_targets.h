@@ -17,6 +17,7 @@ void fuzz_frame_run(const uint8_t *data, size_t size);
 void fuzz_bosh_body_run(const uint8_t *data, size_t size);
 void fuzz_xml_stream_run(const uint8_t *data, size_t size);
 void fuzz_poll_body_run(const uint8_t *data, size_t size);
+void fuzz_handover_run(const uint8_t *data, size_t size);
 
 extern const struct fuzz_target fuzz_targets[];
 

@@ -7,5 +7,6 @@ const struct fuzz_target fuzz_targets[] = {
 	{"bosh_body", fuzz_bosh_body_run},
 	{"xml_stream", fuzz_xml_stream_run},
 	{"poll_body", fuzz_poll_body_run},
+	{"handover", fuzz_handover_run},
 	{NULL, NULL},
 };

@@ -14,23 +14,46 @@ B_REL=$BUILD_DIR
 case "$BUILD_DIR" in "$SRC_TOP"/*) B_REL=${BUILD_DIR#"$SRC_TOP"/} ;; esac
 
 SV=usr/local/share/parley/svc
+# svc_files NAME ENV...: a service directory as installed: run, finish,
+# notification-fd, log/run, env/PATH and the env/ files named.
+svc_files() {
+	local n=$1 e
+	shift
+	echo "$SV/$n/run $SV/$n/finish $SV/$n/notification-fd $SV/$n/log/run $SV/$n/env/PATH"
+	for e; do echo "$SV/$n/env/$e"; done
+}
+HTTPD_ENV="HTTP_FILED_ADDRESS HTTP_FILED_PORT HTTP_FILED_ROUTES HTTP_FILED_ROOT"
+XMPPD_ENV="XMPP_ROUTERD_ADDRESS XMPP_ROUTERD_CONTROL_SOCKET XMPP_ROUTERD_DB
+	XMPP_ROUTERD_DOMAIN XMPP_ROUTERD_GATEWAY_SOCKET XMPP_ROUTERD_PORT
+	XMPP_ROUTERD_TLS_CERT XMPP_ROUTERD_TLS_KEY"
+BOSHD_ENV="BOSHD_CONTROL_SOCKET BOSHD_DOMAIN BOSHD_ROUTER BOSHD_SOCKET BOSHD_STATE_DIR"
+POLLGW_ENV="POLLGW_CONTROL_SOCKET POLLGW_DOMAIN POLLGW_ROUTER POLLGW_SOCKET POLLGW_STATE_DIR"
+R=$SV/fdholder/rules/uid/0
 declare -A WANT=(
 	[http-filed]="usr/local/sbin/http-filed usr/local/share/man/man8/http-filed.8
-		$SV/http-filed/env/HTTP_FILED_ROOT $SV/http-filed/finish $SV/http-filed/log/run
-		$SV/http-filed/notification-fd $SV/http-filed/run usr/local/share/parley/www/index.html"
+		$(svc_files http-filed $HTTPD_ENV) usr/local/share/parley/www/index.html"
 	[xmpp-routerd]="usr/local/sbin/xmpp-routerd usr/local/share/man/man8/xmpp-routerd.8
-		usr/local/share/parley/make-cert $SV/xmpp-routerd/finish $SV/xmpp-routerd/log/run
-		$SV/xmpp-routerd/notification-fd $SV/xmpp-routerd/run"
-	[boshd]="usr/local/sbin/boshd usr/local/share/man/man8/boshd.8 $SV/boshd/finish
-		$SV/boshd/log/run $SV/boshd/notification-fd $SV/boshd/run"
-	[pollgw]="usr/local/sbin/pollgw usr/local/share/man/man8/pollgw.8 $SV/pollgw/finish
-		$SV/pollgw/log/run $SV/pollgw/notification-fd $SV/pollgw/run"
+		usr/local/share/parley/make-cert $(svc_files xmpp-routerd $XMPPD_ENV)"
+	[boshd]="usr/local/sbin/boshd usr/local/share/man/man8/boshd.8
+		$(svc_files boshd $BOSHD_ENV)"
+	[pollgw]="usr/local/sbin/pollgw usr/local/share/man/man8/pollgw.8
+		$(svc_files pollgw $POLLGW_ENV)"
+	[fdholder]="usr/local/bin/parley-socket usr/local/share/man/man1/parley-socket.1
+		$(svc_files fdholder PARLEY_FDHOLDER) $R/allow $R/env/S6_FDHOLDER_LIST
+		$R/env/S6_FDHOLDER_RETRIEVE_REGEX $R/env/S6_FDHOLDER_STORE_REGEX"
 	[tools]="usr/local/bin/parley-load usr/local/bin/xmpp-send usr/local/sbin/parleyctl
 		usr/local/share/man/man1/parley-load.1 usr/local/share/man/man1/xmpp-send.1
 		usr/local/share/man/man8/parleyctl.8"
 )
+# install-svc: the four daemons and the holder, each daemon told where the
+# holder is
+WANT[svc]="${WANT[http-filed]} ${WANT[xmpp-routerd]} ${WANT[boshd]} ${WANT[pollgw]}
+	${WANT[fdholder]}"
+for d in http-filed xmpp-routerd boshd pollgw; do
+	WANT[svc]+=" $SV/$d/env/PARLEY_FDHOLDER"
+done
 
-for part in http-filed xmpp-routerd boshd pollgw tools; do
+for part in http-filed xmpp-routerd boshd pollgw fdholder tools svc; do
 	dest=$T/dest-$part
 	mkdir -p "$dest"
 	if ! make -C "$SRC_TOP" -s -q "install-$part" B="$B_REL" >/dev/null 2>&1 &&
@@ -66,10 +89,31 @@ for part in http-filed xmpp-routerd boshd pollgw tools; do
 				fail "install-$part: ${f##*/} is a man page" "no .TH line"
 			;;
 		*/run)
-			[ -x "$dest/$f" ] && ok "install-$part: $f is executable" ||
-				fail "install-$part: $f is executable" ""
+			[ -x "$dest/$f" ] && sh -n "$dest/$f" &&
+				ok "install-$part: $f is an executable shell script" ||
+				fail "install-$part: $f is an executable shell script" ""
+			;;
+		*/env/PATH)
+			assert_eq "install-$part: $f finds the installed programs" \
+				/usr/local/sbin:/usr/local/bin "$(cut -d: -f1,2 "$dest/$f")"
+			;;
+		*/env/*_SOCKET | */env/*_ROUTER | */env/*_DB | */env/*_TLS_* | */env/PARLEY_FDHOLDER)
+			# a system install: under /etc, /var/lib and /run
+			grep -Eq '^/(etc|var/lib|run)/parley/' "$dest/$f" &&
+				ok "install-$part: ${f##*/} is a system path ($(cat "$dest/$f"))" ||
+				fail "install-$part: ${f##*/} is a system path" "$(cat "$dest/$f")"
 			;;
 		esac
 	done
 done
+
+# the system paths can be changed at install time
+dest=$T/dest-paths
+if [ -e "$T/dest-boshd/$SV/boshd/run" ] &&
+	make -C "$SRC_TOP" -s install-boshd B="$B_REL" DESTDIR="$dest" \
+		RUNTIMEDIR=/srv/parley/run >"$T/install-paths.log" 2>&1; then
+	assert_eq "install-boshd RUNTIMEDIR=/srv/parley/run: the sockets move" \
+		"/srv/parley/run/boshd.sock /srv/parley/run/router.sock" \
+		"$(cat "$dest/$SV/boshd/env/BOSHD_SOCKET" "$dest/$SV/boshd/env/BOSHD_ROUTER" | tr '\n' ' ' | sed 's/ $//')"
+fi
 finish

@@ -17,7 +17,7 @@ SCAN=$T/scandir
 PORT=$(pick_port)
 mkdir -p "$SCAN"
 cp -R "$SRC_TOP/svc/http-filed" "$SCAN/"
-rm -f "$SCAN/http-filed/env/README"
+rm -f "$SCAN/http-filed/env/"* # the defaults for a system install
 setenv() { printf '%s\n' "$2" >"$SCAN/http-filed/env/$1"; }
 setenv PATH "$BUILD_DIR/http-filed:/usr/bin:/bin:/usr/sbin:/sbin"
 setenv HTTP_FILED_ADDRESS "$LOOPBACK"

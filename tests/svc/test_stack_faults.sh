@@ -49,7 +49,7 @@ mkdir -p "$SCAN" "$STATE"
 setenv() { printf '%s\n' "$3" >"$SCAN/$1/env/$2"; }
 lay_service() {
 	cp -R "$TOP/svc/$1" "$SCAN/$1"
-	rm -f "$SCAN/$1/env/README"
+	rm -f "$SCAN/$1/env/"*
 	setenv "$1" PATH "$BUILD_DIR/$1:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 }
 lay_service http-filed
