@@ -1,6 +1,7 @@
 /* config.c: boshd's configuration, checked at start-up (exit 100 for
  * anything missing or wrong). */
 #include <string.h>
+#include <unistd.h>
 
 #include "boshd.h"
 #include "daemon.h"
@@ -36,6 +37,11 @@ int boshd_configure(void)
 	struct boshd_config *c = &boshd_config;
 	if (!c->socket || !c->router) {
 		log_error("--socket and --router are required");
+		return DAEMON_EXIT_USAGE;
+	}
+	if (c->state_dir && access(c->state_dir, W_OK | X_OK) < 0) {
+		/* better now than every session lost at the next restart */
+		log_error("--state-dir %s: %m", c->state_dir);
 		return DAEMON_EXIT_USAGE;
 	}
 	c->bosh.max_wait = (unsigned)c->max_wait;

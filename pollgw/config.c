@@ -1,6 +1,8 @@
 /* config.c: pollgw's configuration, checked at start-up (exit 100 for
- * anything missing or wrong), and the instance tag it picks. */
+ * anything missing or wrong), and the instance tag it picks (or takes
+ * over from its predecessor, handover.c). */
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "instance.h"
@@ -25,6 +27,14 @@ const char *pollgw_instance(void)
 	return pollgw_tag;
 }
 
+int pollgw_take_instance(const char *tag)
+{
+	if (!instance_tag_is_valid(tag, strlen(tag)))
+		return -1;
+	strcpy(pollgw_tag, tag);
+	return 0;
+}
+
 /* The options that cannot be checked one by one; 0 or an exit code. */
 static int pollgw_check(const struct pollgw_config *c)
 {
@@ -35,6 +45,10 @@ static int pollgw_check(const struct pollgw_config *c)
 	if (!c->poll.domain || !*c->poll.domain ||
 	    strlen(c->poll.domain) > POLLGW_DOMAIN_MAX) {
 		log_error("--domain must be 1 to %d bytes", POLLGW_DOMAIN_MAX);
+		return DAEMON_EXIT_USAGE;
+	}
+	if (c->state_dir && access(c->state_dir, W_OK | X_OK) < 0) {
+		log_error("--state-dir %s: %m", c->state_dir);
 		return DAEMON_EXIT_USAGE;
 	}
 	if (c->min_interval >= c->inactivity * 1000) {

@@ -77,9 +77,19 @@ static void front_on_request(const struct gw_request *r)
 			   not_allowed, sizeof not_allowed - 1);
 }
 
+/* http-filed is stopping: every request waiting for the shortest
+   interval is answered now (those of other http-filed connections too:
+   an early answer costs a client nothing). */
+static void front_release(uint32_t conn)
+{
+	(void)conn;
+	pollgw_sessions_release_all();
+}
+
 static const struct gw_front_ops front_ops = {
 	.on_request = front_on_request,
 	.on_abort = pollgw_sessions_abort,
+	.on_release = front_release,
 };
 
 void pollgw_front_start(struct ev_loop *loop)

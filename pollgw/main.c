@@ -32,6 +32,9 @@ static const struct opt pollgw_options[] = {
 	 1, 10000000, NULL, "N", "most sessions (100000)"},
 	{"max-body", 0, "POLLGW_MAX_BODY", OPT_LONG, &C.max_body, 1024,
 	 16L * 1024 * 1024, NULL, "BYTES", "largest request body (1048576)"},
+	{"state-dir", 0, "POLLGW_STATE_DIR", OPT_STRING, &C.state_dir, 0, 0,
+	 NULL, "DIR",
+	 "hand sessions over to the next pollgw through DIR (none)"},
 	{NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 #undef C
@@ -53,8 +56,10 @@ static int pollgw_start(struct ev_loop *loop, int index)
 {
 	(void)index;
 	pollgw_sessions_init(loop);
+	pollgw_handover_restore();
 	gw_uplink_start(loop, pollgw_config.router, "pollgw",
 			&pollgw_uplink_ops);
+	pollgw_handover_adopt();
 	pollgw_front_start(loop);
 	pollgw_control_start(loop);
 	return 0;
@@ -62,11 +67,8 @@ static int pollgw_start(struct ev_loop *loop, int index)
 
 static void pollgw_stop(struct ev_loop *loop)
 {
-	gw_front_stop(loop);
 	pollgw_control_stop(loop);
-	pollgw_sessions_shutdown();
-	gw_uplink_stop();
-	gw_front_close_all();
+	pollgw_handover_stop(loop);
 }
 
 static const struct daemon_desc pollgw_daemon = {

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "poll_key.h"
 #include "poll_session.h"
+#include "poll_session_priv.h"
 #include "xml.h"
 #include "xml_stream.h"
 
@@ -38,37 +39,6 @@
 #define POLL_CLIENT_DEPTH 32
 #define POLL_ROUTER_DEPTH 64
 #define POLL_NEVER UINT64_MAX
-
-enum poll_state {
-	POLL_ACTIVE,
-	POLL_CLOSING, /* the stream's end waits in queue for an answer */
-	POLL_ENDED,
-};
-
-struct poll_session {
-	const struct poll_config *cfg;
-	char id[POLL_SID_MAX + 1];
-	char key[POLL_KEY_MAX + 1];
-	enum poll_state state;
-	int secure;
-	int opened;	  /* OPEN sent: the client's first header came */
-	int router_open;  /* OPEN sent, no CLOSE sent or received */
-	int router_ended; /* the router's </stream:stream> came */
-	int hdr_queued;	  /* queue holds a stream header */
-	int hdr_given;	  /* an answer has carried one */
-	struct buf queue, unsent;
-	struct buf fwd; /* client elements not yet in a DATA action */
-	struct xml_stream *cs, *rs;
-	char *jid;
-	int held;
-	uint64_t held_req;
-	uint64_t last_request, answered_at;
-	/* during a call, for the parsers' callbacks */
-	struct poll_out *out;
-	uint64_t now;
-	int failed;	 /* out of memory during this call */
-	const char *why; /* static: why it is closing or over, or NULL */
-};
 
 /* ---- the session's calls */
 
@@ -454,6 +424,15 @@ void poll_session_abort(struct poll_session *s, uint64_t req)
 		s->held = 0;
 }
 
+void poll_session_release(struct poll_session *s, uint64_t now,
+			  struct poll_out *out)
+{
+	poll_begin(s, now, out);
+	if (s->held)
+		poll_release(s);
+	poll_settle(s);
+}
+
 /* ---- time */
 
 static uint64_t poll_inactivity_deadline(const struct poll_session *s)
@@ -518,7 +497,7 @@ static int poll_make_id(const struct poll_config *cfg,
 	return 0;
 }
 
-static struct poll_session *poll_alloc(const struct poll_config *cfg)
+struct poll_session *poll_session_alloc(const struct poll_config *cfg)
 {
 	struct poll_session *s = calloc(1, sizeof *s);
 	if (!s)
@@ -549,7 +528,7 @@ struct poll_session *poll_session_new(const struct poll_config *cfg,
 		errno = EINVAL;
 		return NULL;
 	}
-	struct poll_session *s = poll_alloc(cfg);
+	struct poll_session *s = poll_session_alloc(cfg);
 	if (!s) {
 		errno = ENOMEM;
 		return NULL;
@@ -579,6 +558,7 @@ void poll_session_free(struct poll_session *s)
 	buf_free(&s->unsent);
 	buf_free(&s->fwd);
 	free(s->jid);
+	free(s->why_kept);
 	free(s);
 }
 

@@ -75,6 +75,11 @@ int poll_session_request(struct poll_session *s, const struct poll_body *b,
 			 uint64_t req, uint64_t now, struct poll_out *out);
 /* http-filed gave up on request req (HTTP_ABORT): forget it unanswered. */
 void poll_session_abort(struct poll_session *s, uint64_t req);
+/* Answers the request that waits for min_interval now, with what is
+   queued: http-filed is stopping, or the session is about to be handed
+   over to another process. */
+void poll_session_release(struct poll_session *s, uint64_t now,
+			  struct poll_out *out);
 /* Bytes of the session's virtual stream from the router (STREAM_DATA). */
 void poll_session_from_router(struct poll_session *s, const char *data,
 			      size_t len, uint64_t now, struct poll_out *out);
@@ -102,6 +107,26 @@ void poll_session_end(struct poll_session *s, const char *cond, const char *why,
 /* Why the session is over or closing, for logs ("inactivity", "queue
    limit", "not-well-formed", ...); "" while it is active. */
 const char *poll_session_why(const struct poll_session *s);
+
+/* ---- hand-over to a successor process (poll_handover.c, HANDOVER.md) */
+
+struct buf;
+struct handover_field;
+
+/* Appends the session's fields to b. -1 if it cannot be handed over (a
+   request waits, it is over, the client's or the router's stream is
+   inside an element) or b is full: the caller ends it instead. */
+int poll_session_save(struct poll_session *s, struct buf *b);
+/* A session to fill with poll_session_restore_field, field by field, then
+   check with poll_session_restore_done; NULL on ENOMEM. cfg must outlive
+   the session. */
+struct poll_session *poll_session_restore_new(const struct poll_config *cfg);
+/* 1 if f was one of the session's fields and is taken, 0 if it is not
+   one of them, -1 if its value is bad. */
+int poll_session_restore_field(struct poll_session *s,
+			       const struct handover_field *f);
+/* 0 if the session is whole and consistent, else -1. */
+int poll_session_restore_done(struct poll_session *s);
 
 /* What an administrator sees of a session. */
 struct poll_session_info {

@@ -7,7 +7,9 @@
  * keeps the polling sessions (the state machine is poll_session.c) and
  * carries out what they ask for, their XMPP streams going to xmpp-routerd
  * through common/gw_uplink.c (PROTOCOL.md 9); control.c answers parleyctl
- * on the control socket (PROTOCOL.md 10). Every exported name begins
+ * on the control socket (PROTOCOL.md 10); handover.c hands the sessions
+ * to the next pollgw on a planned restart (poll_handover.c writes one
+ * session). Every exported name begins
  * with pollgw_: the unit tests link pollgw's files beside boshd's. */
 #ifndef PARLEY_POLLGW_H
 #define PARLEY_POLLGW_H
@@ -30,6 +32,7 @@ struct pollgw_config {
 	const char *router;	    /* xmpp-routerd's gateway socket */
 	const char *cors_origin;    /* Access-Control-Allow-Origin */
 	const char *control_socket; /* for parleyctl, or NULL */
+	const char *state_dir;	    /* hand-over file, or NULL: none */
 	long max_sessions;
 	long max_body;
 	long inactivity, min_interval, max_queue;
@@ -40,6 +43,16 @@ extern struct pollgw_config pollgw_config;
 int pollgw_configure(void);
 /* The instance tag (instance.h) that begins every identifier. */
 const char *pollgw_instance(void);
+/* Takes the predecessor's instance tag over; 0, or -1 if it is bad. */
+int pollgw_take_instance(const char *tag);
+
+/* handover.c */
+/* At start: the predecessor's sessions, if it left any; their streams
+   are asked for once the router connection is started. */
+void pollgw_handover_restore(void);
+void pollgw_handover_adopt(void);
+/* The planned stop (gw_stop.h), from worker_stop. */
+void pollgw_handover_stop(struct ev_loop *loop);
 
 /* front.c */
 /* Starts taking requests on the socket gw_front_setup opened. */
@@ -66,6 +79,19 @@ void pollgw_sessions_router_closed(uint32_t channel);
 void pollgw_sessions_router_lost(void);
 /* SIGTERM: every session ends with system-shutdown. */
 void pollgw_sessions_shutdown(void);
+size_t pollgw_sessions_count(void);
+/* Hand-over (handover.c): answers every request waiting now; */
+void pollgw_sessions_release_all(void);
+/* appends every session that can move to b (HANDOVER.md) and frees it
+   silently, ends the others; returns how many moved; */
+struct buf;
+size_t pollgw_sessions_save(struct buf *b);
+/* restores one session whose "session" field (channel) r just read; 0,
+   or -1 (bad or duplicate record); */
+struct handover_reader;
+int pollgw_sessions_restore(struct handover_reader *r, uint32_t channel);
+/* asks the router for every open session's stream (STREAM_ADOPT). */
+void pollgw_sessions_adopt_all(const char *token);
 
 /* One session as the control socket shows it. */
 struct pollgw_view {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "gw_uplink.h"
+#include "handover.h"
 #include "log.h"
 #include "pollgw.h"
 
@@ -386,6 +387,125 @@ void pollgw_sessions_shutdown(void)
 void pollgw_sessions_init(struct ev_loop *loop)
 {
 	sessions_loop = loop;
+}
+
+size_t pollgw_sessions_count(void)
+{
+	return sessions_n;
+}
+
+/* ---- hand-over to a successor process (pollgw/handover.c) */
+
+static void sessions_release(struct psess *p)
+{
+	struct poll_out out;
+	poll_out_init(&out);
+	poll_session_release(p->s, sessions_now(), &out);
+	psess_apply(p, &out);
+}
+
+void pollgw_sessions_release_all(void)
+{
+	sessions_each_safely(sessions_release);
+}
+
+static int sessions_save_one(struct psess *p, struct buf *to)
+{
+	if (handover_put_u64(to, "session", p->channel) < 0 ||
+	    handover_put_str(to, "peer", p->peer) < 0 ||
+	    handover_put_u64(to, "created", p->created) < 0 ||
+	    handover_put_u64(to, "closing_logged",
+			     (uint64_t)p->closing_logged) < 0 ||
+	    poll_session_save(p->s, to) < 0)
+		return -1;
+	return handover_put(to, "end", "", 0);
+}
+
+size_t pollgw_sessions_save(struct buf *to)
+{
+	size_t saved = 0;
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		while (by_chan[i]) {
+			struct psess *p = by_chan[i];
+			size_t mark = to->len;
+			if (sessions_save_one(p, to) == 0) {
+				saved++;
+				psess_free(p); /* the router keeps its stream */
+				continue;
+			}
+			buf_truncate(to, mark);
+			log_warn("session %s cannot be handed over: ended",
+				 poll_session_id(p->s));
+			sessions_shut(p);
+		}
+	return saved;
+}
+
+/* One of the wrapper's own fields; 1 taken, 0 not one, -1 bad. */
+static int sessions_restore_field(struct psess *p,
+				  const struct handover_field *f)
+{
+	uint64_t v;
+	if (handover_field_is(f, "peer"))
+		return handover_field_str(f, p->peer, sizeof p->peer) == 0 ? 1
+									   : -1;
+	if (handover_field_is(f, "created"))
+		return handover_field_u64(f, &p->created) == 0 ? 1 : -1;
+	if (handover_field_is(f, "closing_logged")) {
+		if (handover_field_u64(f, &v) < 0 || v > 1)
+			return -1;
+		p->closing_logged = (int)v;
+		return 1;
+	}
+	return poll_session_restore_field(p->s, f);
+}
+
+/* Reads the fields of one record up to its "end" into p. 0, or -1. */
+static int sessions_restore_fields(struct psess *p, struct handover_reader *r)
+{
+	struct handover_field f;
+	int rc;
+	while ((rc = handover_next(r, &f)) == 1 &&
+	       !handover_field_is(&f, "end"))
+		if (sessions_restore_field(p, &f) != 1)
+			return -1;
+	return rc == 1 ? poll_session_restore_done(p->s) : -1;
+}
+
+int pollgw_sessions_restore(struct handover_reader *r, uint32_t channel)
+{
+	struct psess *p = calloc(1, sizeof *p);
+	if (p)
+		p->s = poll_session_restore_new(&pollgw_config.poll);
+	if (!p || !p->s || channel == 0 || *sessions_chan_slot(channel) ||
+	    sessions_restore_fields(p, r) < 0 ||
+	    *sessions_id_slot(poll_session_id(p->s))) {
+		if (p)
+			poll_session_free(p->s);
+		free(p);
+		return -1;
+	}
+	p->channel = channel;
+	ev_timer_init(&p->timer, psess_on_timer, 0, 0);
+	sessions_link(p);
+	if (channel > sessions_next_channel)
+		sessions_next_channel = channel;
+	log_debug("session %s taken over on channel %u", poll_session_id(p->s),
+		  channel);
+	psess_arm(p);
+	return 0;
+}
+
+void pollgw_sessions_adopt_all(const char *token)
+{
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		for (struct psess *p = by_chan[i], *next; p; p = next) {
+			next = p->next_chan;
+			if (!poll_session_router_open(p->s) ||
+			    gw_uplink_adopt(p->channel, token) == 0)
+				continue;
+			sessions_lose_router(p);
+		}
 }
 
 /* ---- for the control socket */

@@ -13,6 +13,7 @@ static Suite *(*const all_suites[])(void) = {
 	iq_server_suite,    subscription_suite, bosh_body_suite,
 	bosh_session_suite, session_key_suite, xml_mm_suite_tests, gw_front_suite,	bosh_admin_suite,
 	poll_body_suite,    poll_session_suite,
+	backend_pick_suite, handover_suite,	poll_handover_suite,
 };
 
 int main(void)

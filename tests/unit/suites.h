@@ -26,8 +26,10 @@ Suite *bosh_body_suite(void);
 Suite *bosh_session_suite(void);
 Suite *bosh_admin_suite(void);
 Suite *session_key_suite(void);
+Suite *backend_pick_suite(void);
 Suite *xml_mm_suite_tests(void);
 Suite *gw_front_suite(void);
 Suite *poll_body_suite(void), *poll_session_suite(void);
+Suite *handover_suite(void), *poll_handover_suite(void);
 
 #endif
