@@ -7,7 +7,8 @@
  * pipelined requests wait their turn and responses keep their order).
  * The head is handed to the parser only once its end has arrived (or a
  * limit is passed), so a client sending one byte at a time costs a scan of
- * the new bytes only. */
+ * the new bytes only. A graceful stop closes the IDLE connections and
+ * lets the others finish their request, answered "Connection: close". */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -106,7 +107,7 @@ void client_close(struct client *cl)
 	free(cl);
 	clients_n--;
 	if (clients_n == 0 && daemon_is_stopping())
-		backends_stop();
+		backends_stop_soon(); /* we may be in a backend's callback */
 }
 
 /* A connection kept alive gets TCP_NODELAY, so that a small response
@@ -417,12 +418,14 @@ void client_start(struct ev_loop *loop, int fd, const char *peer, int is_tcp)
 	conn_read_now(&cl->conn); /* the request has often arrived already */
 }
 
-void clients_stop_idle(void)
+void clients_stop(void)
 {
 	struct client *cl = clients_head, *next;
 	for (; cl; cl = next) {
 		next = cl->next;
 		if (cl->state == CLIENT_IDLE)
 			client_close(cl);
+		else
+			cl->keep_alive = 0;
 	}
 }

@@ -3,7 +3,8 @@
  * main.c describes the daemon and its options (into httpd_config);
  * server.c accepts connections; client.c runs one HTTP connection; static.c
  * serves files; backend.c forwards routed requests over the framed
- * protocol; response.c builds response heads; accesslog.c writes the
+ * protocol (backend_pick.c chooses the instance, or to wait for one);
+ * response.c builds response heads; accesslog.c writes the
  * access log. One worker process runs all of this on one libev loop. */
 #ifndef PARLEY_HTTPD_H
 #define PARLEY_HTTPD_H
@@ -26,6 +27,10 @@
 #define HTTPD_OUT_LIMIT (8u * 1024 * 1024)
 #define HTTPD_OUT_HIGH (256u * 1024)
 #define HTTPD_SMALL_FILE (32u * 1024) /* read into the head's buffer */
+/* Requests waiting for a backend (PROTOCOL.md 8.7) keep their encoded
+   frame: at most this many bytes of them per worker, besides the count
+   that --backend-queue bounds. */
+#define HTTPD_WAIT_BYTES_MAX (64u * 1024 * 1024)
 
 struct httpd_route {
 	char prefix[HTTPD_PREFIX_MAX];
@@ -45,6 +50,8 @@ struct httpd_config {
 	long max_headers;
 	long max_body;
 	long backend_timeout;
+	long backend_wait;  /* seconds a request may wait for a backend */
+	long backend_queue; /* requests that may wait, per worker */
 	const char *cache_control;
 	const char *access_log;
 	int share_port; /* may bind a port another process holds (REUSEPORT) */
@@ -126,7 +133,9 @@ int client_send2(struct client *cl, const char *head, size_t hlen,
 /* The client's request is now at a backend, as r. */
 void client_wait(struct client *cl, struct backend_request *r);
 void client_close(struct client *cl);
-void clients_stop_idle(void);
+/* A graceful stop: closes the idle connections; the others close after
+   their response, which says "Connection: close". */
+void clients_stop(void);
 size_t clients_count(void);
 void clients_init(struct ev_loop *loop);
 
@@ -168,15 +177,23 @@ void filecache_store(const char *rel, unsigned accepted, struct static_file *f);
 
 /* backend.c */
 int backends_start(struct ev_loop *loop);
+/* Closes every backend connection and stops every timer (at the end of a
+   stop); backends_stop_soon does it from the next loop iteration, for
+   callers that may sit inside a backend connection's callback. */
 void backends_stop(void);
+void backends_stop_soon(void);
+/* A graceful stop begins: HTTP_RELEASE to every backend that knows it. */
+void backends_release(void);
 /* The route whose prefix matches path, or NULL. */
 const struct httpd_route *backend_route_for(const char *path);
-/* Forwards a request; answers 503 itself when the backend is down.
-   0, or -1 if the client was closed. */
+/* Forwards a request, or keeps it waiting for a backend (PROTOCOL.md
+   8.7); answers 503 itself when it can do neither. 0, or -1 if the client
+   was closed. */
 int backend_forward(struct client *cl, const struct httpd_route *route,
 		    const struct http_request *req, const char *body,
 		    size_t body_len);
-/* The client went away: tells the backend and forgets the request. */
+/* The client went away: tells the backend (if the request was sent) and
+   forgets the request. */
 void backend_abort(struct backend_request *r);
 
 /* response.c: response heads in a per-process scratch buffer. */

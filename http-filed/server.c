@@ -128,11 +128,17 @@ int server_worker_start(struct ev_loop *loop, int index)
 	return 0;
 }
 
+/* A graceful stop: no more accepting (a socket that s6-fdholder holds
+   keeps its backlog for our successor), idle connections closed, the
+   others answered with "Connection: close", the backends asked to answer
+   what they hold (HTTP_RELEASE). The loop ends with the last client. */
 void server_worker_stop(struct ev_loop *loop)
 {
 	ev_io_stop(loop, &server_accept_watcher);
 	close(server_accept_watcher.fd);
-	clients_stop_idle();
+	clients_stop();
+	log_info("stop: %zu client connections still busy", clients_count());
+	backends_release();
 	if (clients_count() == 0)
 		backends_stop();
 	accesslog_flush();

@@ -1,13 +1,26 @@
 /* test-backend.c: a stand-in backend for the integration tests of
  * http-filed's backend routing (PROTOCOL.md, "HTTP gateway").
  *
- * Usage: test-backend SOCKET_PATH [NOTIFY_FD]. Listens on a unix stream
- * socket, speaks the framed protocol on every connection (HELLO role
- * "test-backend", the peer's HELLO required first) and answers each
+ * Usage: test-backend [-t TAG] [-D MS] [-m MINOR] SOCKET_PATH [NOTIFY_FD].
+ * Listens on a unix stream socket, speaks the framed protocol on every
+ * connection (HELLO role "test-backend" with protocol 1.MINOR, the peer's
+ * HELLO required first; with -t, HTTP_INSTANCE TAG once the peer's HELLO
+ * says 1.3 or later, MS milliseconds after it with -D) and answers each
  * FRAME_HTTP_REQUEST by a table of routes on the path of its TARGET: echo,
- * status, delay (timers, never blocking), hang, die, big, else 404. Prints
- * "abort CHANNEL" on stdout for each FRAME_HTTP_ABORT; one log line per
- * request on stderr; exits 0 on SIGTERM. Single-threaded libev loop. */
+ * status, delay (timers, never blocking), hang, die, big, drain, else 404.
+ * Echo answers carry X-Backend-Instance, X-Backend-Conn and X-Backend-Pid.
+ *
+ * Planned restarts (PROTOCOL.md 8.7): /backend/drain sends HTTP_DRAIN on
+ * the connection it came by; SIGUSR1 stops accepting, removes the socket
+ * and sends HTTP_DRAIN on every connection, and the process exits 0 once
+ * they are all closed. A draining connection is closed by us once the
+ * peer's HTTP_DRAINED has come and no request is held on it. HTTP_RELEASE
+ * answers every request held on its connection at once (200 "released").
+ *
+ * On stdout, one line per event: "abort CHANNEL", "drained CONN",
+ * "release CONN", "request-after-drained CONN CHANNEL" (a protocol
+ * violation by the peer). One log line per request on stderr; exits 0 on
+ * SIGTERM. Single-threaded libev loop. */
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
@@ -23,6 +36,7 @@
 #include "attr.h"
 #include "buf.h"
 #include "frame.h"
+#include "instance.h"
 
 #define TB_IN_LIMIT   (FRAME_HEADER_SIZE + FRAME_MAX_PAYLOAD)
 #define TB_OUT_LIMIT  (64u * 1024 * 1024)
@@ -38,11 +52,17 @@ struct tb_conn {
 	ev_io io;
 	unsigned id;
 	int hello_seen;
-	int closing; /* close once out has drained */
+	unsigned peer_minor;
+	int closing;  /* close once out has drained */
+	int draining; /* we sent HTTP_DRAIN */
+	int drained;  /* the peer answered HTTP_DRAINED */
 	struct buf in, out;
-	struct tb_delay *delays;
+	struct tb_delay *delays; /* requests held: delayed or hanging */
+	ev_timer announce;	 /* -D: HTTP_INSTANCE later */
+	struct tb_conn *next;	 /* in tb_conns */
 };
 
+/* A request held: until its timer fires (delay), or for ever (hang). */
 struct tb_delay {
 	ev_timer timer;
 	struct tb_conn *conn;
@@ -61,6 +81,14 @@ struct tb_request {
 
 static struct ev_loop *tb_loop;
 static unsigned tb_next_id = 1;
+static struct tb_conn *tb_conns;
+static const char *tb_tag;			/* -t */
+static double tb_announce_delay;		/* -D, in seconds */
+static unsigned tb_minor = FRAME_VERSION_MINOR; /* -m */
+static int tb_restarting; /* SIGUSR1: drain all, then exit */
+static int tb_listen_fd = -1;
+static const char *tb_socket_path;
+static ev_io tb_accept_w;
 
 __attribute__((format(printf, 1, 2))) static void tb_log(const char *fmt, ...)
 {
@@ -72,6 +100,17 @@ __attribute__((format(printf, 1, 2))) static void tb_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Prints one event line on stdout, at once (the tests poll it). */
+__attribute__((format(printf, 1, 2))) static void tb_event(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
 static void tb_conn_close(struct tb_conn *c)
 {
 	while (c->delays) {
@@ -80,11 +119,30 @@ static void tb_conn_close(struct tb_conn *c)
 		ev_timer_stop(tb_loop, &d->timer);
 		free(d);
 	}
+	for (struct tb_conn **pp = &tb_conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	ev_timer_stop(tb_loop, &c->announce);
 	ev_io_stop(tb_loop, &c->io);
 	close(c->io.fd);
 	buf_free(&c->in);
 	buf_free(&c->out);
+	tb_log("conn %u: closed", c->id);
 	free(c);
+	if (tb_restarting && !tb_conns)
+		ev_break(tb_loop, EVBREAK_ALL);
+}
+
+/* A draining connection whose peer said HTTP_DRAINED and on which nothing
+   is held any more is over: close it once its output is written. */
+static void tb_conn_check_drained(struct tb_conn *c)
+{
+	if (c->drained && !c->delays && !c->closing) {
+		tb_log("conn %u: drained, closing", c->id);
+		c->closing = 1;
+	}
 }
 
 /* Writes what the socket takes; -1 if the connection was closed. */
@@ -211,10 +269,12 @@ static void tb_delay_fire(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	free(tb_delay_unlink(c, 0, d));
 	tb_log("conn %u: channel %u: delay over -> 200", c->id, channel);
-	if (tb_text(c, channel, 200, "delayed\n") < 0)
+	if (tb_text(c, channel, 200, "delayed\n") < 0) {
 		tb_conn_close(c);
-	else
-		tb_conn_flush(c);
+		return;
+	}
+	tb_conn_check_drained(c);
+	tb_conn_flush(c);
 }
 
 /* Route handlers: the status sent, 0 if held for later, -1 to close. n is
@@ -233,6 +293,12 @@ static int tb_route_echo(struct tb_conn *c, const struct tb_request *rq,
 	tb_header(&p, "X-Backend-Peer", rq->peer.value, rq->peer.len);
 	int len = snprintf(count, sizeof count, "%zu", rq->headers);
 	tb_header(&p, "X-Backend-Header-Count", count, (size_t)len);
+	if (tb_tag)
+		tb_header(&p, "X-Backend-Instance", tb_tag, strlen(tb_tag));
+	len = snprintf(count, sizeof count, "%u", c->id);
+	tb_header(&p, "X-Backend-Conn", count, (size_t)len);
+	len = snprintf(count, sizeof count, "%ld", (long)getpid());
+	tb_header(&p, "X-Backend-Pid", count, (size_t)len);
 	attr_iter_init(&it, rq->payload, rq->len);
 	while (attr_next(&it, &a) == 1)
 		if (a.key == ATTR_HEADER && a.len >= 7 &&
@@ -252,8 +318,9 @@ static int tb_route_status(struct tb_conn *c, const struct tb_request *rq,
 	return tb_text(c, rq->channel, (unsigned)n, body);
 }
 
-static int tb_route_delay(struct tb_conn *c, const struct tb_request *rq,
-			  unsigned long n)
+/* Holds rq: for n ms, or for ever if forever is set. */
+static int tb_hold(struct tb_conn *c, const struct tb_request *rq,
+		   unsigned long n, int forever)
 {
 	struct tb_delay *d = malloc(sizeof *d);
 	if (!d)
@@ -263,8 +330,46 @@ static int tb_route_delay(struct tb_conn *c, const struct tb_request *rq,
 	d->next = c->delays;
 	c->delays = d;
 	ev_timer_init(&d->timer, tb_delay_fire, (double)n / 1000.0, 0.0);
-	ev_timer_start(tb_loop, &d->timer);
+	if (!forever)
+		ev_timer_start(tb_loop, &d->timer);
 	return 0;
+}
+
+static int tb_route_delay(struct tb_conn *c, const struct tb_request *rq,
+			  unsigned long n)
+{
+	return tb_hold(c, rq, n, 0);
+}
+
+static int tb_route_hang(struct tb_conn *c, const struct tb_request *rq,
+			 unsigned long n)
+{
+	return tb_hold(c, rq, n, 1);
+}
+
+/* Sends HTTP_DRAIN on c (a peer older than 1.4 cannot take it). */
+static int tb_drain(struct tb_conn *c)
+{
+	if (c->draining)
+		return 0;
+	if (c->peer_minor < 4) {
+		c->drained = 1; /* nothing to wait for */
+		return 0;
+	}
+	c->draining = 1;
+	tb_log("conn %u: draining", c->id);
+	return frame_append(&c->out, FRAME_HTTP_DRAIN, 0, NULL, 0);
+}
+
+static int tb_route_drain(struct tb_conn *c, const struct tb_request *rq,
+			  unsigned long n)
+{
+	(void)n;
+	if (c->peer_minor < 4)
+		return tb_text(c, rq->channel, 409, "peer older than 1.4\n");
+	if (tb_text(c, rq->channel, 200, "draining\n") < 0 || tb_drain(c) < 0)
+		return -1;
+	return 200;
 }
 
 static int tb_route_die(struct tb_conn *c, const struct tb_request *rq,
@@ -290,8 +395,8 @@ static int tb_route_big(struct tb_conn *c, const struct tb_request *rq,
 	return r < 0 ? -1 : 200;
 }
 
-/* The routes, matched by prefix of the path. A handler of NULL holds the
- * request for ever; max > 0: the rest of the path must be a number <= max. */
+/* The routes, matched by prefix of the path; max > 0: the rest of the path
+ * must be a number <= max. */
 static const struct tb_route {
 	const char *prefix;
 	unsigned long max;
@@ -301,9 +406,10 @@ static const struct tb_route {
 	{"/backend/echo", 0, tb_route_echo},
 	{"/backend/status/", 599, tb_route_status},
 	{"/backend/delay/", TB_DELAY_MAX, tb_route_delay},
-	{"/backend/hang", 0, NULL},
+	{"/backend/hang", 0, tb_route_hang},
 	{"/backend/die", 0, tb_route_die},
 	{"/backend/big/", TB_BIG_MAX, tb_route_big},
+	{"/backend/drain", 0, tb_route_drain},
 };
 
 /* Answers rq by the route table; the status, 0 if held, -1 to close. */
@@ -318,7 +424,7 @@ static int tb_route(struct tb_conn *c, const struct tb_request *rq)
 		if (r->max > 0 &&
 		    tb_parse_number(rq->path + len, r->max, &n) < 0)
 			break;
-		return r->handle ? r->handle(c, rq, n) : 0;
+		return r->handle(c, rq, n);
 	}
 	return tb_text(c, rq->channel, 404, "no such test route\n");
 }
@@ -374,6 +480,8 @@ static int tb_on_request(struct tb_conn *c, const struct frame_header *h,
 		tb_fail(c, "malformed attribute list");
 		return 0;
 	}
+	if (c->drained)
+		tb_event("request-after-drained %u %u", c->id, h->channel);
 	int status = tb_route(c, &rq);
 	tb_log("conn %u: channel %u: %.*s %.*s -> %d%s", c->id, rq.channel,
 	       (int)rq.method.len, (const char *)rq.method.value,
@@ -386,11 +494,65 @@ static int tb_on_abort(struct tb_conn *c, const struct frame_header *h,
 		       const unsigned char *payload)
 {
 	(void)payload;
-	printf("abort %u\n", h->channel);
-	fflush(stdout);
+	tb_event("abort %u", h->channel);
 	free(tb_delay_unlink(c, h->channel, NULL));
 	tb_log("conn %u: channel %u: aborted by peer", c->id, h->channel);
+	tb_conn_check_drained(c);
 	return 0;
+}
+
+static int tb_on_drained(struct tb_conn *c, const struct frame_header *h,
+			 const unsigned char *payload)
+{
+	(void)payload;
+	if (h->channel != 0 || h->length != 0 || !c->draining) {
+		tb_fail(c, "unexpected HTTP_DRAINED");
+		return 0;
+	}
+	tb_event("drained %u", c->id);
+	c->drained = 1;
+	tb_conn_check_drained(c);
+	return 0;
+}
+
+/* HTTP_RELEASE: answers every request held on c now. */
+static int tb_on_release(struct tb_conn *c, const struct frame_header *h,
+			 const unsigned char *payload)
+{
+	(void)payload;
+	if (h->channel != 0 || h->length != 0) {
+		tb_fail(c, "malformed HTTP_RELEASE");
+		return 0;
+	}
+	tb_event("release %u", c->id);
+	while (c->delays) {
+		struct tb_delay *d = tb_delay_unlink(c, 0, c->delays);
+		uint32_t channel = d->channel;
+		free(d);
+		tb_log("conn %u: channel %u: released -> 200", c->id, channel);
+		if (tb_text(c, channel, 200, "released\n") < 0)
+			return -1;
+	}
+	tb_conn_check_drained(c);
+	return 0;
+}
+
+static void tb_announce(struct tb_conn *c)
+{
+	if (frame_append(&c->out, FRAME_HTTP_INSTANCE, 0, tb_tag,
+			 strlen(tb_tag)) == 0)
+		tb_log("conn %u: announced instance %s", c->id, tb_tag);
+}
+
+static void tb_announce_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct tb_conn *c =
+		(struct tb_conn *)((char *)w -
+				   offsetof(struct tb_conn, announce));
+	(void)loop;
+	(void)revents;
+	tb_announce(c);
+	tb_conn_flush(c);
 }
 
 static int tb_on_hello(struct tb_conn *c, const struct frame_header *h,
@@ -405,9 +567,18 @@ static int tb_on_hello(struct tb_conn *c, const struct frame_header *h,
 	else if (frame_hello_check(payload, h->length, role, sizeof role,
 				   &why) < 0)
 		tb_fail(c, why);
-	else
-		tb_log("conn %u: peer is %s", c->id, role);
+	else {
+		c->peer_minor = frame_hello_minor(payload, h->length);
+		tb_log("conn %u: peer is %s 1.%u", c->id, role, c->peer_minor);
+	}
 	c->hello_seen = 1;
+	if (tb_tag && c->peer_minor >= 3 && tb_announce_delay > 0)
+		ev_timer_start(tb_loop, &c->announce);
+	else if (tb_tag && c->peer_minor >= 3)
+		tb_announce(c);
+	if (tb_restarting && tb_drain(c) < 0)
+		return -1;
+	tb_conn_check_drained(c);
 	return 0;
 }
 
@@ -442,6 +613,8 @@ static const struct tb_handler {
 	{FRAME_PONG, NULL}, /* we send no PING, so ignore it */
 	{FRAME_HTTP_REQUEST, tb_on_request},
 	{FRAME_HTTP_ABORT, tb_on_abort},
+	{FRAME_HTTP_DRAINED, tb_on_drained},
+	{FRAME_HTTP_RELEASE, tb_on_release},
 };
 
 /* Handles one frame; -1 to close the connection now. */
@@ -514,6 +687,15 @@ static void tb_conn_cb(struct ev_loop *loop, ev_io *w, int revents)
 	tb_conn_flush(c);
 }
 
+/* Our HELLO, with the minor version -m asks for. */
+static void tb_hello(struct buf *out)
+{
+	char hello[64];
+	int n = snprintf(hello, sizeof hello, "parley %u.%u test-backend",
+			 FRAME_VERSION_MAJOR, tb_minor);
+	frame_append(out, FRAME_HELLO, 0, hello, (size_t)n);
+}
+
 static void tb_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)revents;
@@ -531,9 +713,13 @@ static void tb_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		c->id = tb_next_id++;
+		c->next = tb_conns;
+		tb_conns = c;
 		buf_init(&c->in, TB_IN_LIMIT);
 		buf_init(&c->out, TB_OUT_LIMIT);
-		frame_hello_append(&c->out, "test-backend");
+		tb_hello(&c->out);
+		ev_timer_init(&c->announce, tb_announce_cb, tb_announce_delay,
+			      0);
 		ev_io_init(&c->io, tb_conn_cb, fd, EV_READ);
 		ev_io_start(loop, &c->io);
 		tb_log("conn %u: accepted", c->id);
@@ -546,6 +732,36 @@ static void tb_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)w;
 	(void)revents;
 	ev_break(loop, EVBREAK_ALL);
+}
+
+/* SIGUSR1: a planned restart. No more connections (the successor will
+   bind the path), HTTP_DRAIN everywhere, exit once every connection is
+   closed. */
+static void tb_restart_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	if (tb_restarting)
+		return;
+	tb_restarting = 1;
+	tb_log("restart: draining every connection");
+	ev_io_stop(loop, &tb_accept_w);
+	close(tb_listen_fd);
+	tb_listen_fd = -1;
+	unlink(tb_socket_path);
+	if (!tb_conns) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	for (struct tb_conn *c = tb_conns, *next; c; c = next) {
+		next = c->next;
+		if (c->hello_seen && tb_drain(c) < 0) {
+			tb_conn_close(c);
+			continue;
+		}
+		tb_conn_check_drained(c);
+		tb_conn_flush(c);
+	}
 }
 
 /* A listening unix socket at path, or -1 after logging why. */
@@ -572,38 +788,65 @@ static int tb_listen(const char *path)
 	return fd;
 }
 
+static int tb_usage(void)
+{
+	fprintf(stderr, "usage: test-backend [-t TAG] [-D MS] [-m MINOR] "
+			"SOCKET_PATH [NOTIFY_FD]\n");
+	return 100;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long notify_fd = 0;
-	if (argc < 2 || argc > 3 ||
-	    (argc == 3 &&
-	     tb_parse_number(argv[2], 1024 * 1024, &notify_fd) < 0)) {
-		fprintf(stderr,
-			"usage: test-backend SOCKET_PATH [NOTIFY_FD]\n");
-		return 100;
+	unsigned long notify_fd = 0, ms = 0, minor = FRAME_VERSION_MINOR;
+	int opt;
+	while ((opt = getopt(argc, argv, "t:D:m:")) != -1) {
+		if (opt == 't' && instance_tag_is_valid(optarg, strlen(optarg)))
+			tb_tag = optarg;
+		else if (opt == 'D' &&
+			 tb_parse_number(optarg, TB_DELAY_MAX, &ms) == 0)
+			tb_announce_delay = (double)ms / 1000.0;
+		else if (opt == 'm' && tb_parse_number(optarg, 99, &minor) == 0)
+			tb_minor = (unsigned)minor;
+		else
+			return tb_usage();
 	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || argc > 2 ||
+	    (argc == 2 &&
+	     tb_parse_number(argv[1], 1024 * 1024, &notify_fd) < 0))
+		return tb_usage();
 	signal(SIGPIPE, SIG_IGN);
-	int lfd = tb_listen(argv[1]);
-	if (lfd < 0)
+	tb_socket_path = argv[0];
+	tb_listen_fd = tb_listen(tb_socket_path);
+	if (tb_listen_fd < 0)
 		return 111;
 	tb_loop = ev_default_loop(0);
-	ev_io accept_w;
-	ev_signal term_w, int_w;
-	ev_io_init(&accept_w, tb_accept_cb, lfd, EV_READ);
-	ev_io_start(tb_loop, &accept_w);
+	ev_signal term_w, int_w, usr1_w;
+	ev_io_init(&tb_accept_w, tb_accept_cb, tb_listen_fd, EV_READ);
+	ev_io_start(tb_loop, &tb_accept_w);
 	ev_signal_init(&term_w, tb_signal_cb, SIGTERM);
 	ev_signal_start(tb_loop, &term_w);
 	ev_signal_init(&int_w, tb_signal_cb, SIGINT);
 	ev_signal_start(tb_loop, &int_w);
-	if (argc == 3) {
+	ev_signal_init(&usr1_w, tb_restart_cb, SIGUSR1);
+	ev_signal_start(tb_loop, &usr1_w);
+	if (argc == 2) {
 		if (write((int)notify_fd, "\n", 1) != 1)
 			tb_log("notify fd %lu: %s", notify_fd, strerror(errno));
 		close((int)notify_fd);
 	}
-	tb_log("listening on %s", argv[1]);
+	tb_log("listening on %s%s%s", tb_socket_path,
+	       tb_tag ? ", instance " : "", tb_tag ? tb_tag : "");
 	ev_run(tb_loop, 0);
+	while (tb_conns)
+		tb_conn_close(tb_conns);
+	if (tb_restarting) {
+		tb_log("exiting after the drain");
+		return 0;
+	}
 	tb_log("exiting on signal");
-	close(lfd);
-	unlink(argv[1]);
+	close(tb_listen_fd);
+	unlink(tb_socket_path);
 	return 0;
 }

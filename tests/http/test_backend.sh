@@ -4,7 +4,8 @@
 # passthrough; big bodies; requests held concurrently; 413 past --max-body;
 # 503 when the backend is down or dies mid-request (the client connection
 # staying usable); recovery after a restart; FRAME_HTTP_ABORT when the
-# client leaves; 504 past --backend-timeout.
+# client leaves; 504 past --backend-timeout. With --backend-wait 0 where
+# "down" must mean 503 at once: waiting for a backend is test_drain.sh's.
 . "$(dirname "$0")/../lib.sh"
 need_binaries "$BACKEND"
 make_docroot
@@ -30,7 +31,7 @@ backend_died() {
 
 start_backend || finish
 # shellcheck disable=SC2086
-start_httpd $ROUTE --max-body 100000 || finish
+start_httpd $ROUTE --max-body 100000 --backend-wait 0 || finish
 if wait_backend_status 200 10; then ok "backend connected"; else
 	fail "backend connected" "/backend/echo gave $STATUS for 10 s"
 	finish
@@ -180,7 +181,7 @@ assert_alive "http-filed still running" "$HTTPD_PID"
 stop_httpd
 
 # ---- a backend that was never there: 503 at once ------------------------------------
-start_httpd --route "/nobody=$T/nobody.sock" || finish
+start_httpd --route "/nobody=$T/nobody.sock" --backend-wait 0 || finish
 t0=$(now_ms)
 http /nobody/x
 elapsed=$(($(now_ms) - t0))
