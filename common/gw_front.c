@@ -39,6 +39,7 @@ static size_t gw_front_nconns;
 /* Set by gw_front_start; the strings are the daemon's and outlive us. */
 static const char *gw_front_role, *gw_front_instance, *gw_front_cors_origin;
 static const struct gw_front_ops *gw_front_ops;
+static int gw_front_bouncing; /* the sessions are gone to a successor */
 
 static uint64_t gw_front_handle(const struct gw_front_conn *c, uint32_t channel)
 {
@@ -239,7 +240,11 @@ static int gw_front_on_frame(struct fconn *f, const struct frame_header *h,
 		return 0;
 	}
 	r.handle = gw_front_handle(c, h->channel);
-	gw_front_ops->on_request(&r);
+	if (gw_front_bouncing) /* late: the client tries again, next door */
+		gw_front_respond(r.handle, 503, "text/plain", "Retry-After: 1\0",
+				 "", 0);
+	else
+		gw_front_ops->on_request(&r);
 	return 0;
 }
 
@@ -352,6 +357,11 @@ void gw_front_drain(void)
 			continue;
 		else
 			c->drained = 1; /* an older http-filed cannot */
+}
+
+void gw_front_bounce(void)
+{
+	gw_front_bouncing = 1;
 }
 
 int gw_front_drained(void)

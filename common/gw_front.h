@@ -65,6 +65,10 @@ void gw_front_drain(void);
 /* 1 once every connection has answered HTTP_DRAINED (a peer older than
    1.4 cannot: it counts as drained). */
 int gw_front_drained(void);
+/* From now on every request is answered 503 (Retry-After: 1) without
+   the daemon seeing it: its sessions have gone to a successor, which
+   answers the client's retry. */
+void gw_front_bounce(void);
 /* 1 once every response queued has been written to its socket. */
 int gw_front_flushed(void);
 

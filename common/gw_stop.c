@@ -46,6 +46,8 @@ static void gw_stop_handed(int ok)
 	} else if (gw_stop_ops->save(gw_stop_token) < 0) {
 		log_error("stop: the sessions could not be saved: the router "
 			  "ends them after its grace period");
+	} else {
+		gw_front_bounce(); /* a late request is for the successor */
 	}
 	gw_stop_enter(GW_STOP_FLUSHING);
 }

@@ -408,6 +408,18 @@ int c2s_start(struct ev_loop *loop, int index)
 	return 0;
 }
 
+void c2s_read_last(void)
+{
+	struct c2s_client *c = c2s_clients, *next;
+	for (; c; c = next) {
+		next = c->next;
+		for (int i = 0; i < XMPPD_LAST_READS; i++)
+			if (c->closing || c->conn.closed || c->conn.paused ||
+			    conn_read_now(&c->conn) < 0)
+				break; /* c may be gone */
+	}
+}
+
 void c2s_stop(struct ev_loop *loop)
 {
 	ev_io_stop(loop, &c2s_watcher);

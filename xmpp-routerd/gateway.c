@@ -532,6 +532,18 @@ void gateway_start(struct ev_loop *loop)
 	ev_io_start(loop, &gateway_watcher);
 }
 
+void gateway_read_last(void)
+{
+	struct gateway *gw = gateways, *next;
+	for (; gw; gw = next) {
+		next = gw->next;
+		for (int i = 0; i < XMPPD_LAST_READS; i++)
+			if (gw->f.conn.closed || gw->f.conn.paused ||
+			    conn_read_now(&gw->f.conn) < 0)
+				break; /* gw may be gone */
+	}
+}
+
 void gateway_stop(struct ev_loop *loop)
 {
 	if (gateway_fd >= 0) {

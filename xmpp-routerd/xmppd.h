@@ -41,6 +41,7 @@
 #define XMPPD_OUT_HIGH (512u * 1024)
 #define XMPPD_PEER_MAX 48
 #define XMPPD_RESOURCE_GEN_LEN 12
+#define XMPPD_LAST_READS 4 /* reads per connection at a stop */
 
 struct xmppd_config {
 	const char *domain;
@@ -222,12 +223,15 @@ void iq_server_handle(struct session *s, struct xml_node *iq);
 
 int gateway_setup(void);
 void gateway_start(struct ev_loop *loop);
+/* At a stop, first: reads and routes what is waiting in the sockets. */
+void gateway_read_last(void);
 void gateway_stop(struct ev_loop *loop);
 
 /* ---- c2s.c: the TCP client listener -------------------------------------- */
 
 int c2s_setup(void);
 int c2s_start(struct ev_loop *loop, int index);
+void c2s_read_last(void);
 void c2s_stop(struct ev_loop *loop);
 
 #endif
