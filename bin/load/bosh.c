@@ -7,7 +7,8 @@
  * (requests='2', as Strophe.js does); the manager then answers the held
  * one and holds the new one. Rules kept here:
  *   - rids increase by one per new request, never skipped or reused (a
- *     lost keep-alive request is resent by http.c with the same bytes);
+ *     request lost to a network error or a 5xx is sent again by http.c
+ *     with the same bytes, so the same rid, as XEP-0124 14 says);
  *   - at most two requests out; the restart request goes alone;
  *   - after every response, if nothing is out, a request goes out.
  * Each response body is parsed with its own xml_stream: <body> is the
@@ -369,6 +370,7 @@ static void bosh_drop(struct user *u)
 		return;
 	http_conn_close(&s->conn[0]);
 	http_conn_close(&s->conn[1]);
+	xmpp_count_unsent(u, buf_head(&s->queue), s->queue.len);
 	buf_free(&s->queue);
 	free(s);
 	u->conn = NULL;
@@ -379,7 +381,7 @@ static int bosh_init(struct load *l)
 	struct http_client *hc = calloc(1, sizeof *hc);
 	if (!hc)
 		return -1;
-	http_client_init(hc, l->loop, l->cfg,
+	http_client_init(hc, l,
 			 (ev_tstamp)(l->cfg->wait + BOSH_REQUEST_MARGIN));
 	l->transport_state = hc;
 	return 0;

@@ -22,7 +22,7 @@
 static const char config_summary[] =
 	"Logs in many XMPP users over TCP, BOSH or HTTP polling from one "
 	"process, keeps\nthem idle or makes them chat in pairs, and reports "
-	"connections, failures and\nlatency.";
+	"connections, failures,\nmessages lost or duplicated, and latency.";
 
 /* Raw option values, before they are checked and resolved. */
 struct config_raw {
@@ -297,6 +297,12 @@ static void config_table(struct opt *t, size_t n, struct load_config *c,
 		 "SECS", "login time limit per user, default 30"},
 		{"source-addresses", 0, NULL, OPT_STRING, &r->sources, 0, 0,
 		 NULL, "A-B|A|N", "bind to these 127/8 addresses round-robin"},
+		{"reconnect", 0, NULL, OPT_FLAG, &c->reconnect, 0, 0, NULL,
+		 NULL, "log in again when a session ends (backoff 0.1 s up)"},
+		{"stats-file", 0, NULL, OPT_STRING, &c->stats_file, 0, 0, NULL,
+		 "PATH",
+		 "live counters, one JSON line, every second and on "
+		 "SIGUSR1"},
 		{"json", 'j', NULL, OPT_FLAG, &c->json, 0, 0, NULL, NULL,
 		 "one JSON object on stdout instead of the table"},
 		{"notify-fd", 0, NULL, OPT_LONG, &c->notify_fd, 0, 1000000,
@@ -314,7 +320,7 @@ static void config_table(struct opt *t, size_t n, struct load_config *c,
 	memcpy(t, table, sizeof table);
 }
 
-#define CONFIG_TABLE_SIZE 32
+#define CONFIG_TABLE_SIZE 36
 
 static void config_check(struct load_config *cfg, const struct config_raw *r)
 {

@@ -2,14 +2,17 @@
  * transport (http.h).
  *
  * A connection is CLOSED, IDLE (connected, kept alive) or BUSY (one
- * request out). The request stays in out until its response is complete,
- * so that a request lost to a keep-alive race (the server closed the idle
- * connection as we reused it) can be sent again on a new connection; a
- * request is resent at most once, and only if no response byte came. The
- * input buffer is freed after every response, so an idle connection costs
- * no buffer. Every request has a timeout on the client's one deadline
- * list. */
+ * request out, or waiting to be sent again). The request stays in out
+ * until its response is complete, so that it can be sent again: at once
+ * on a new connection when it was lost to a keep-alive race (the server
+ * closed the idle connection as we reused it: no response byte came);
+ * after a delay, LOAD_RESENDS times at most, after a network error or a
+ * 5xx status (the k-th resend waits on the client's k-th deadline list,
+ * LOAD_RESEND_DELAY * 2^(k-1) seconds). The input buffer is freed after
+ * every response, so an idle connection costs no buffer. Every request
+ * has a timeout on the client's one deadline list, resends included. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,18 +21,24 @@
 
 static void http_deadline_expired(struct deadline_list *list,
 				  struct deadline_entry *e);
+static void http_resend_due(struct deadline_list *list,
+			    struct deadline_entry *e);
 
-void http_client_init(struct http_client *hc, struct ev_loop *loop,
-		      const struct load_config *cfg, ev_tstamp timeout)
+void http_client_init(struct http_client *hc, struct load *l, ev_tstamp timeout)
 {
-	hc->loop = loop;
-	hc->cfg = cfg;
-	deadline_list_init(&hc->deadlines, loop, timeout,
+	hc->loop = l->loop;
+	hc->load = l;
+	hc->cfg = l->cfg;
+	deadline_list_init(&hc->deadlines, l->loop, timeout,
 			   http_deadline_expired);
+	ev_tstamp delay = LOAD_RESEND_DELAY;
+	for (int k = 0; k < LOAD_RESENDS; k++, delay *= 2)
+		deadline_list_init(&hc->resend[k], l->loop, delay,
+				   http_resend_due);
 }
 
 static void http_on_io(struct ev_loop *loop, ev_io *w, int revents);
-static void http_resend(struct http_conn *c, const char *why);
+static void http_lost(struct http_conn *c, int err, const char *why);
 
 void http_conn_init(struct http_conn *c, struct http_client *hc,
 		    const struct http_conn_ops *ops, void *owner)
@@ -79,10 +88,18 @@ static void http_close_socket(struct http_conn *c)
 	buf_free(&c->in);
 }
 
+/* Takes c off the resend list it waits on, if any. */
+static void http_unschedule(struct http_conn *c)
+{
+	for (int k = 0; k < LOAD_RESENDS; k++)
+		deadline_remove(&c->client->resend[k], &c->resend_at);
+}
+
 void http_conn_close(struct http_conn *c)
 {
 	http_close_socket(c);
 	deadline_remove(&c->client->deadlines, &c->deadline);
+	http_unschedule(c);
 	buf_free(&c->out);
 	c->state = HTTP_CLOSED;
 }
@@ -118,7 +135,7 @@ static void http_write(struct http_conn *c)
 			return;
 		}
 		if (n < 0) {
-			http_resend(c, strerror(errno));
+			http_lost(c, errno, strerror(errno));
 			return;
 		}
 		c->written += (size_t)n;
@@ -126,16 +143,60 @@ static void http_write(struct http_conn *c)
 	http_watch(c, EV_READ);
 }
 
-/* Sends the kept request again on a new connection, once. */
-static void http_resend(struct http_conn *c, const char *why)
+/* The kept request goes out again from its first byte, on the open
+   connection if there is one, else on a new one. */
+static void http_send_again(struct http_conn *c)
 {
-	int was_reused = c->reused;
-	http_close_socket(c);
-	if (!was_reused || c->got_bytes || http_connect(c) < 0) {
-		http_fail(c, FAIL_CLOSED, why);
+	c->written = 0;
+	c->got_bytes = 0;
+	if (c->fd >= 0) {
+		c->reused = 1;
+		http_write(c);
+	} else if (http_connect(c) < 0) {
+		http_lost(c, errno, strerror(errno));
+	}
+}
+
+/* Schedules the next resend of the kept request, or fails it when
+   LOAD_RESENDS are spent. */
+static void http_resend_later(struct http_conn *c, enum fail_kind kind,
+			      const char *why)
+{
+	if (c->resends >= LOAD_RESENDS) {
+		http_fail(c, kind, why);
 		return;
 	}
-	c->written = 0;
+	deadline_touch(&c->client->resend[c->resends], &c->resend_at);
+	c->resends++;
+	c->client->load->stats.resent++;
+}
+
+static void http_resend_due(struct deadline_list *list,
+			    struct deadline_entry *e)
+{
+	(void)list;
+	struct http_conn *c =
+		(struct http_conn *)((char *)e -
+				     offsetof(struct http_conn, resend_at));
+	http_send_again(c);
+}
+
+/* The connection failed under the request (err: the errno, or 0 for an
+   end of file): at once on a new connection if a kept-alive connection
+   was closed before any response byte (the server closed it as it was
+   reused), else later (http_resend_later). */
+static void http_lost(struct http_conn *c, int err, const char *why)
+{
+	int race = c->reused && !c->got_bytes && err != ECONNREFUSED;
+	net_count_error(c->client->load, err);
+	http_close_socket(c);
+	if (race && http_connect(c) == 0) {
+		c->written = 0;
+		c->client->load->stats.resent++;
+		return;
+	}
+	http_resend_later(c, err == ECONNREFUSED ? FAIL_CONNECT : FAIL_CLOSED,
+			  why);
 }
 
 int http_conn_post(struct http_conn *c, const char *body, size_t len)
@@ -149,27 +210,25 @@ int http_conn_post(struct http_conn *c, const char *body, size_t len)
 		       cfg->bosh_path, cfg->bosh_host, len) < 0 ||
 	    buf_append(&c->out, body, len) < 0)
 		return -1;
-	c->written = 0;
-	c->got_bytes = 0;
+	c->resends = 0;
 	c->state = HTTP_BUSY;
 	deadline_touch(&c->client->deadlines, &c->deadline);
-	if (c->fd >= 0) {
-		c->reused = 1;
-		http_write(c);
-		return 0;
-	}
-	if (http_connect(c) < 0) {
-		int e = errno;
-		http_conn_close(c);
-		errno = e;
-		return -1;
-	}
+	http_send_again(c);
 	return 0;
 }
 
-/* A whole response is in c->in: hand it over and go idle. */
+/* A whole response is in c->in: hand it over and go idle; or, for a 5xx
+   with resends left, send the request again later. */
 static void http_deliver(struct http_conn *c, const struct http_resp *r)
 {
+	if (r->status / 100 == 5) {
+		c->client->load->stats.http_5xx++;
+		if (c->resends < LOAD_RESENDS) {
+			http_close_socket(c); /* frees in; a new one later */
+			http_resend_later(c, FAIL_HTTP, "HTTP 5xx");
+			return;
+		}
+	}
 	deadline_remove(&c->client->deadlines, &c->deadline);
 	buf_free(&c->out);
 	c->state = HTTP_IDLE;
@@ -195,7 +254,7 @@ static void http_on_readable(struct http_conn *c)
 		const char *why = n == 0 ? "the server closed the connection"
 					 : strerror(errno);
 		if (c->state == HTTP_BUSY)
-			http_resend(c, why);
+			http_lost(c, n == 0 ? 0 : errno, why);
 		else
 			http_conn_close(c); /* an idle keep-alive ends */
 		return;
@@ -223,7 +282,7 @@ static void http_on_io(struct ev_loop *loop, ev_io *w, int revents)
 	struct http_conn *c = w->data;
 	if (!c->connected && c->fd >= 0 && c->state == HTTP_BUSY) {
 		if (net_connect_result(c->fd) < 0) {
-			http_fail(c, FAIL_CONNECT, strerror(errno));
+			http_lost(c, errno, strerror(errno));
 			return;
 		}
 		c->connected = 1;

@@ -5,8 +5,11 @@
  * (struct transport: tcp.c for XMPP over TCP, bosh.c for XEP-0124/0206
  * over the HTTP client of http.c, poll.c for XEP-0025 polling). The
  * run (run.c) ramps users up, holds them idle or makes them chat in pairs
- * (scenario.c), closes them and reports (report.c). Every bound of the
- * program is a named constant here. A user's transport state is owned by
+ * (scenario.c, counting each message once in the ledger of ledger.c),
+ * logs users in again after their session ends with --reconnect
+ * (relogin.c), writes its live counters with --stats-file (live.c),
+ * closes them and reports (report.c). Every bound of the program is a
+ * named constant here. A user's transport state is owned by
  * the transport and freed only by its drop(), called by the reaper in
  * user.c after the current callback has returned. */
 #ifndef PARLEY_LOAD_H
@@ -49,6 +52,13 @@
 #define POLL_TICK_SECONDS 0.005	  /* the timer that spreads the polls */
 #define POLL_LATE_SECONDS 0.25	  /* past --poll-min-interval: a late answer */
 #define POLL_EARLY_SECONDS 0.05	  /* a slot this early is still on time */
+#define LOAD_RESENDS 5		  /* BOSH, polling: a request sent again */
+#define LOAD_RESEND_DELAY 0.1	  /* before the first resend; doubles */
+#define LOAD_RELOGIN_FIRST 0.2	  /* --reconnect: mean first backoff, s */
+#define LOAD_RELOGIN_MAX 4.0	  /* and the longest mean backoff */
+#define LOAD_MESSAGES_MAX (1UL << 28) /* messages one run can track */
+#define LOAD_LOST_SECONDS_MAX 64      /* seconds listed in lost_by_second */
+#define LOAD_STATS_EVERY 1.0	      /* --stats-file: seconds between writes */
 
 /* ---- configuration (config.c) ---- */
 
@@ -87,7 +97,9 @@ struct load_config {
 	struct sockaddr_in sources[LOAD_MAX_SOURCES];
 	size_t nsources; /* 0: the kernel picks the source address */
 	int json;
-	long notify_fd; /* -1: none */
+	int reconnect;		/* --reconnect */
+	const char *stats_file; /* --stats-file, or NULL */
+	long notify_fd;		/* -1: none */
 	int log_level;
 };
 
@@ -113,14 +125,23 @@ enum fail_kind {
 const char *fail_kind_name(enum fail_kind k);
 
 struct load_stats {
-	unsigned long started;	     /* users whose login began */
-	unsigned long online;	     /* online now */
-	unsigned long online_at_end; /* online when the run phase ended */
-	unsigned long connected;     /* ever reached online */
-	unsigned long failed[FAIL_KINDS];
-	unsigned long dropped;	  /* of the failures: users that were online */
+	unsigned long started;		  /* users whose first login began */
+	unsigned long online;		  /* online now */
+	unsigned long online_at_end;	  /* online when the run phase ended */
+	unsigned long connected;	  /* users that ever reached online */
+	unsigned long failed[FAIL_KINDS]; /* every failure, relogins' too */
+	unsigned long login_failed;	/* of them: first logins that failed */
+	unsigned long dropped;		/* of them: sessions lost after login */
+	unsigned long relogin_attempts; /* --reconnect: logins started again */
+	unsigned long relogins;		/* of them, back online */
+	unsigned long refused;		/* connects refused (ECONNREFUSED) */
+	unsigned long resets;		/* connections reset (ECONNRESET) */
+	unsigned long http_5xx;		/* HTTP answers with a 5xx status */
+	unsigned long resent;		/* BOSH, polling requests sent again */
 	unsigned long sent;	  /* chat messages handed to a transport */
-	unsigned long received;	  /* ours, received in time */
+	unsigned long received;	  /* ours, received in time, once each */
+	unsigned long duplicated; /* ours, received again */
+	unsigned long unsent;	  /* messages still in a dead session's queue */
 	unsigned long unsendable; /* a send skipped: queue full */
 	unsigned long foreign;	  /* messages that were not this run's */
 	unsigned long polls;	  /* XEP-0025 requests made */
@@ -150,10 +171,14 @@ struct user {
 	char *jid;		  /* bound full JID (malloc), or NULL */
 	struct user *reap_next;	  /* on the reaper's list */
 	uint32_t index;		  /* 0-based; the name is first + index */
+	uint32_t sent_seq;	  /* scenario.c: messages this user sent */
 	uint8_t state;		  /* enum user_state */
 	uint8_t step;		  /* xmpp.c's login step */
 	uint8_t session_needed;	  /* the server wants <session/> */
 	uint8_t reaping;	  /* on the reaper's list */
+	uint8_t relogging;	  /* this login is a --reconnect one */
+	uint8_t backoff;	  /* relogin attempts since last online */
+	uint8_t relogin_due;	  /* waiting in relogin.c's heap */
 };
 
 /* ---- transports ---- */
@@ -180,6 +205,31 @@ extern const struct transport transport_tcp;
 extern const struct transport transport_bosh;
 extern const struct transport transport_poll;
 
+/* ---- the message ledger (ledger.c) ---- */
+/* Every message of the run has a number, 0 up, and one bit: received.
+   marks[k] is the first number sent in the Unix second first_second + k,
+   so a lost message's number tells when it was sent. */
+struct ledger {
+	unsigned char *seen; /* one bit per message number */
+	unsigned char *withdrawn; /* as many: known not to have gone out */
+	size_t seen_bytes;
+	unsigned long *marks;
+	size_t nmarks, marks_cap;
+	long first_second;
+	int full; /* LOAD_MESSAGES_MAX reached: no more sends */
+};
+
+/* ---- relogins (relogin.c) ---- */
+struct relogin_entry {
+	ev_tstamp at;
+	uint32_t index;
+};
+struct relogin_heap {
+	struct relogin_entry *e; /* a binary min-heap on at */
+	size_t n, cap;
+	ev_timer timer;
+};
+
 /* ---- the run (run.c) ---- */
 enum load_phase {
 	PHASE_RAMP,
@@ -205,7 +255,10 @@ struct load {
 	struct user *reap_list;
 	ev_check reaper;
 	ev_timer ramp_timer, progress_timer, phase_timer, send_timer;
-	ev_signal sigint, sigterm;
+	ev_timer stats_timer;
+	ev_signal sigint, sigterm, sigusr1;
+	struct ledger ledger;
+	struct relogin_heap relogin;
 	size_t send_cursor;	/* scenario.c: the next sender */
 	unsigned long due_sent; /* scenario.c: sends attempted */
 	ev_tstamp send_t0;
@@ -239,18 +292,66 @@ void user_stop(struct user *u);
 int user_is_gone(const struct user *u);
 void user_reaper_init(struct load *l);
 
+/* ---- relogins (relogin.c) ---- */
+void relogin_init(struct load *l);
+/* With --reconnect, whether a user failing this way logs in again. */
+int relogin_wanted(const struct user *u, enum fail_kind kind);
+/* Schedules u's next login after a randomised backoff that grows with
+   u->backoff. */
+void relogin_schedule(struct user *u);
+/* No more relogins (the run is closing). */
+void relogin_stop(struct load *l);
+void relogin_free(struct load *l);
+
+/* ---- the ledger (ledger.c) ---- */
+/* The number of the next message sent now, or -1 when the ledger is full
+   (LOAD_MESSAGES_MAX) or out of memory. */
+long ledger_next(struct load *l);
+/* Message number n arrived: 0 the first time, 1 again (a duplicate), -1
+   if no such message was sent. */
+int ledger_receive(struct load *l, unsigned long n);
+/* Message n never reached the server, and the client knows it (its
+   session ended with it still queued, or in the request whose answer
+   ended the session): not lost, but unsent. */
+void ledger_withdraw(struct load *l, unsigned long n);
+/* Messages sent and never received. */
+unsigned long ledger_lost(const struct load *l);
+/* Calls fn for each second in which lost messages were sent, oldest
+   first, with their count; at most max seconds, then once more with
+   second -1 and the count of the rest. */
+void ledger_lost_by_second(const struct load *l, size_t max,
+			   void (*fn)(long second, unsigned long count,
+				      void *ctx),
+			   void *ctx);
+void ledger_free(struct load *l);
+
+/* ---- live counters (live.c) ---- */
+/* With --stats-file: writes the counters now and every LOAD_STATS_EVERY
+   seconds, and on SIGUSR1. */
+void live_start(struct load *l);
+/* Writes them one last time (at the end). */
+void live_write(struct load *l);
+
 /* ---- XMPP (xmpp.c) ---- */
 /* A top-level element arrived; the callee frees it. 0, or -1 if the user
    has failed (the transport stops reading). */
 int xmpp_on_element(struct user *u, struct xml_node *el);
 /* Sends a chat message with body text to jid. 0 or -1 as transport send. */
 int xmpp_send_chat(struct user *u, const char *to, const char *body);
+/* A transport drops u's queue of unsent bytes: if u failed, the chat
+   messages that begin in it count as unsent (they never reached the
+   network, so the server cannot be blamed for them). */
+void xmpp_count_unsent(struct user *u, const char *data, size_t len);
 
 /* ---- scenarios (scenario.c) ---- */
 void scenario_start(struct load *l);
 void scenario_stop(struct load *l);
 /* A chat message body arrived for u. */
 void scenario_on_body(struct user *u, const char *body);
+/* The number of the run's chat message whose body text begins here (len
+   bytes, not NUL-terminated), or -1 if it is not one. */
+long scenario_message_number(const struct load *l, const char *text,
+			     size_t len);
 
 /* ---- network (net.c) ---- */
 /* Raises RLIMIT_NOFILE to the hard limit; warns if below need. */
@@ -264,9 +365,14 @@ int net_connect(const struct load_config *cfg, const struct sockaddr_in *to);
 int net_connect_result(int fd);
 /* The shared read buffer (the loop is single-threaded). */
 char *net_read_buffer(void);
+/* Counts a socket error: refused (ECONNREFUSED) or reset (ECONNRESET).
+   errno is preserved. */
+void net_count_error(struct load *l, int err);
 
 /* ---- report (report.c) ---- */
 void report_print(const struct load *l);
+/* The name of a phase, for the report and the live counters. */
+const char *report_phase_name(enum load_phase p);
 
 /* Monotonic microseconds, for message timestamps. */
 uint64_t load_now_us(void);

@@ -2,8 +2,10 @@
  *
  * Reads the options, raises the descriptor limit, runs the test (run.c)
  * and prints the report. Exit status: 0 if every user logged in and no
- * message was lost, 1 if the run completed with failures or losses, 100
- * for bad usage, 111 if it could not start. */
+ * message was lost or duplicated (with --reconnect: if every user was
+ * online at the end of the run, whatever failed and was made good on the
+ * way), 1 if the run completed with failures or losses, 100 for bad
+ * usage, 111 if it could not start. */
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
@@ -17,9 +19,11 @@ static int main_exit_status(const struct load *l)
 	unsigned long failed = 0;
 	for (int k = 0; k < FAIL_KINDS; k++)
 		failed += l->stats.failed[k];
-	int lost = l->stats.sent > l->stats.received;
-	return failed || lost ||
-	       l->stats.connected < (unsigned long)l->cfg->users;
+	unsigned long users = (unsigned long)l->cfg->users;
+	int lost = ledger_lost(l) > 0 || l->stats.duplicated > 0;
+	if (l->cfg->reconnect)
+		return lost || l->stats.online_at_end < users;
+	return failed || lost || l->stats.connected < users;
 }
 
 int main(int argc, char **argv)
@@ -38,5 +42,8 @@ int main(int argc, char **argv)
 	net_check_ports(&cfg, conns);
 	run_load(&load, &cfg);
 	report_print(&load);
-	return main_exit_status(&load);
+	live_write(&load);
+	int status = main_exit_status(&load);
+	ledger_free(&load);
+	return status;
 }

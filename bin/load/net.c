@@ -5,7 +5,9 @@
  * 28,000 ephemeral ports; binding each new socket to the next of
  * --source-addresses (round robin) with IP_BIND_ADDRESS_NO_PORT lets the
  * kernel choose the port at connect time per 4-tuple, so the load can go
- * past that. Used by tcp.c and http.c. */
+ * past that. Socket errors that say something about the server are
+ * counted: a connect refused, a connection reset. Used by tcp.c, http.c
+ * and poll.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,6 +27,14 @@ static size_t net_next_source;
 char *net_read_buffer(void)
 {
 	return net_buffer;
+}
+
+void net_count_error(struct load *l, int err)
+{
+	if (err == ECONNREFUSED)
+		l->stats.refused++;
+	else if (err == ECONNRESET)
+		l->stats.resets++;
 }
 
 uint64_t load_now_us(void)

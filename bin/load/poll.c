@@ -16,6 +16,15 @@
  * follow-up, POLL_AGAIN_SECONDS after an answer but never sooner than
  * --poll-min-interval after it, when the answer brought data, during login
  * and close, and for a slot that came too soon or while a request was out.
+ * A request that meets a network error (connect refused, connection reset
+ * or closed before the whole answer) or gets a 5xx status is sent again,
+ * the same bytes and so the same key, up to LOAD_RESENDS times after
+ * LOAD_RESEND_DELAY seconds doubling (at once, once, if a kept-alive
+ * connection was closed before any answer byte). pollgw takes a resent
+ * key only if it never processed the first copy: if it did, the key no
+ * longer follows the session's last one and the answer is -3:0, which
+ * means the first copy's answer, stream bytes, is lost; the session is
+ * then lost too (XEP-0025 has no way to fetch an answer again).
  * The HTTP exchange is written here, not on http.c, whose callers see no
  * response header (the identifier is one) and which sends text/xml where
  * XEP-0025 asks for application/x-www-form-urlencoded. */
@@ -44,7 +53,8 @@ struct poll_shared {
 	struct load *load;
 	struct deadline_list answers; /* one per request out: its timeout */
 	struct deadline_list again;   /* follow-up polls */
-	ev_timer wheel;		      /* the regular polls */
+	struct deadline_list resend[LOAD_RESENDS]; /* the k-th resend's delay */
+	ev_timer wheel;				   /* the regular polls */
 	ev_tstamp t0;
 	unsigned long slots; /* user slots the wheel has passed */
 	size_t cursor;	     /* the next user slot */
@@ -53,6 +63,7 @@ struct poll_shared {
 struct poll_conn {
 	struct deadline_entry answer_by; /* first: the request's timeout */
 	struct deadline_entry again;	 /* a follow-up poll */
+	struct deadline_entry resend_at; /* waiting to be sent again */
 	struct user *user;
 	ev_io io;
 	int fd;
@@ -65,6 +76,8 @@ struct poll_conn {
 	uint8_t closing;   /* </stream:stream> is queued or sent */
 	uint8_t slot_owed; /* a slot came while a request was out */
 	uint8_t key_next;  /* K(key_next) goes with the next request */
+	uint8_t resends;   /* times this request was sent again later */
+	uint8_t repeated;  /* this request went out more than once */
 	uint32_t key_salt, key_seq; /* the seed of the current sequence */
 	size_t written;		    /* bytes of out already sent */
 	struct buf out;		    /* the request, kept for a resend */
@@ -147,12 +160,20 @@ static void poll_close_socket(struct poll_conn *c)
 	buf_free(&c->in);
 }
 
+static void poll_unschedule(struct poll_conn *c)
+{
+	struct poll_shared *ps = poll_shared_of(c);
+	for (int k = 0; k < LOAD_RESENDS; k++)
+		deadline_remove(&ps->resend[k], &c->resend_at);
+}
+
 /* The request ends without an answer. */
 static void poll_http_fail(struct poll_conn *c, enum fail_kind kind,
 			   const char *why)
 {
 	poll_close_socket(c);
 	deadline_remove(&poll_shared_of(c)->answers, &c->answer_by);
+	poll_unschedule(c);
 	c->busy = 0;
 	user_fail(c->user, kind, "%s", why);
 }
@@ -169,7 +190,7 @@ static int poll_connect(struct poll_conn *c)
 	return 0;
 }
 
-static void poll_resend(struct poll_conn *c, const char *why);
+static void poll_lost(struct poll_conn *c, int err, const char *why);
 
 /* Writes the rest of the request; then waits for the answer. */
 static void poll_write(struct poll_conn *c)
@@ -184,7 +205,7 @@ static void poll_write(struct poll_conn *c)
 			return;
 		}
 		if (n < 0) {
-			poll_resend(c, strerror(errno));
+			poll_lost(c, errno, strerror(errno));
 			return;
 		}
 		c->written += (size_t)n;
@@ -192,52 +213,102 @@ static void poll_write(struct poll_conn *c)
 	poll_watch(c, EV_READ);
 }
 
-/* A kept-alive connection closed under a request that got no byte back:
-   the request goes again, once, on a new connection. */
-static void poll_resend(struct poll_conn *c, const char *why)
+/* The request in out goes from its first byte, on the open connection
+   if there is one, else on a new one. */
+static void poll_send_again(struct poll_conn *c)
 {
-	int was_reused = c->reused;
-	poll_close_socket(c);
-	if (!was_reused || c->got_bytes || poll_connect(c) < 0) {
-		poll_http_fail(c, FAIL_CLOSED, why);
+	c->written = 0;
+	c->got_bytes = 0;
+	if (c->fd >= 0) {
+		c->reused = 1;
+		poll_write(c);
+	} else if (poll_connect(c) < 0) {
+		poll_lost(c, errno, strerror(errno));
+	}
+}
+
+/* Schedules the next resend, or fails the user when LOAD_RESENDS are
+   spent. */
+static void poll_resend_later(struct poll_conn *c, enum fail_kind kind,
+			      const char *why)
+{
+	if (c->resends >= LOAD_RESENDS) {
+		poll_http_fail(c, kind, why);
 		return;
 	}
-	c->written = 0;
+	deadline_touch(&poll_shared_of(c)->resend[c->resends], &c->resend_at);
+	c->resends++;
+	c->repeated = 1;
+	c->user->load->stats.resent++;
+}
+
+static void poll_resend_due(struct deadline_list *list,
+			    struct deadline_entry *e)
+{
+	(void)list;
+	struct poll_conn *c =
+		(struct poll_conn *)((char *)e -
+				     offsetof(struct poll_conn, resend_at));
+	poll_send_again(c);
+}
+
+/* The connection failed under the request (err: the errno, or 0 for an
+   end of file): sent again at once on a new connection if a kept-alive
+   connection was closed before any answer byte, else later. */
+static void poll_lost(struct poll_conn *c, int err, const char *why)
+{
+	int race = c->reused && !c->got_bytes && err != ECONNREFUSED;
+	net_count_error(c->user->load, err);
+	poll_close_socket(c);
+	if (race && poll_connect(c) == 0) {
+		c->written = 0;
+		c->repeated = 1;
+		c->user->load->stats.resent++;
+		return;
+	}
+	poll_resend_later(c, err == ECONNREFUSED ? FAIL_CONNECT : FAIL_CLOSED,
+			  why);
 }
 
 /* Sends the request that is in out. 0, or -1 after user_fail. */
 static int poll_post(struct poll_conn *c)
 {
-	c->written = 0;
-	c->got_bytes = 0;
 	c->busy = 1;
+	c->resends = 0;
+	c->repeated = 0;
 	deadline_touch(&poll_shared_of(c)->answers, &c->answer_by);
-	if (c->fd >= 0) {
-		c->reused = 1;
-		poll_write(c);
-		return 0;
-	}
-	if (poll_connect(c) < 0) {
-		poll_http_fail(c, FAIL_CONNECT, strerror(errno));
-		return -1;
-	}
-	return 0;
+	poll_send_again(c);
+	return user_is_gone(c->user) ? -1 : 0;
 }
 
 static void poll_on_answer(struct poll_conn *c, const struct http_resp *r,
 			   const char *head, const char *body);
 
-/* A whole answer is in c->in: the connection is free again. */
+/* A whole answer is in c->in: the connection is free again; or, for a
+   5xx with resends left, the request goes again later. */
 static void poll_deliver(struct poll_conn *c, const struct http_resp *r)
 {
+	if (r->status / 100 == 5) {
+		c->user->load->stats.http_5xx++;
+		if (c->resends < LOAD_RESENDS) {
+			poll_close_socket(c); /* frees in */
+			poll_resend_later(c, FAIL_HTTP, "HTTP 5xx");
+			return;
+		}
+	}
 	deadline_remove(&poll_shared_of(c)->answers, &c->answer_by);
-	buf_free(&c->out);
+	struct buf sent = c->out; /* its messages are unsent if this answer
+				     ends the session (0:0, the stream end) */
+	buf_init(&c->out, sent.limit);
 	c->busy = 0;
 	struct buf in = c->in; /* the answer may lead to a new request */
 	buf_init(&c->in, in.limit);
 	if (r->close)
 		poll_close_socket(c);
+	struct user *u = c->user;
 	poll_on_answer(c, r, buf_head(&in), buf_head(&in) + r->head_len);
+	xmpp_count_unsent(u, buf_head(&sent), sent.len);
+	buf_free(&sent);
 	buf_free(&in);
 }
 
@@ -252,7 +323,7 @@ static void poll_on_readable(struct poll_conn *c)
 		const char *why = n == 0 ? "the server closed the connection"
 					 : strerror(errno);
 		if (c->busy)
-			poll_resend(c, why);
+			poll_lost(c, n == 0 ? 0 : errno, why);
 		else
 			poll_close_socket(c); /* an idle keep-alive ends */
 		return;
@@ -279,7 +350,7 @@ static void poll_on_io(struct ev_loop *loop, ev_io *w, int revents)
 	struct poll_conn *c = w->data;
 	if (!c->connected && c->fd >= 0 && c->busy) {
 		if (net_connect_result(c->fd) < 0) {
-			poll_http_fail(c, FAIL_CONNECT, strerror(errno));
+			poll_lost(c, errno, strerror(errno));
 			return;
 		}
 		c->connected = 1;
@@ -288,8 +359,8 @@ static void poll_on_io(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if ((revents & EV_WRITE) && c->busy) {
 		poll_write(c);
-		if (!c->busy || !c->connected) /* failed, or sent again */
-			return;
+		if (!c->busy || !c->connected || c->fd < 0) /* failed, or */
+			return;				    /* to be resent */
 	}
 	if (revents & EV_READ)
 		poll_on_readable(c);
@@ -420,6 +491,9 @@ static int poll_answer_is_error(struct poll_conn *c, const char *id)
 			kind = poll_errors[i].kind;
 			what = poll_errors[i].what;
 		}
+	if (strcmp(id, "-3:0") == 0 && c->repeated)
+		what = "key sequence error for a resent request: pollgw had "
+		       "processed the first copy, whose answer was lost";
 	user_fail(c->user, kind, "identifier %s: %s", id, what);
 	return 1;
 }
@@ -712,7 +786,9 @@ static void poll_drop(struct user *u)
 	poll_close_socket(c);
 	deadline_remove(&ps->answers, &c->answer_by);
 	deadline_remove(&ps->again, &c->again);
+	poll_unschedule(c);
 	xml_stream_free(c->xs);
+	xmpp_count_unsent(u, buf_head(&c->queue), c->queue.len);
 	buf_free(&c->out);
 	buf_free(&c->in);
 	buf_free(&c->queue);
@@ -732,6 +808,10 @@ static int poll_init(struct load *l)
 	deadline_list_init(&ps->answers, l->loop, POLL_REQUEST_SECONDS,
 			   poll_answer_expired);
 	deadline_list_init(&ps->again, l->loop, again, poll_again_expired);
+	ev_tstamp delay = LOAD_RESEND_DELAY;
+	for (int k = 0; k < LOAD_RESENDS; k++, delay *= 2)
+		deadline_list_init(&ps->resend[k], l->loop, delay,
+				   poll_resend_due);
 	ps->t0 = ev_now(l->loop);
 	ev_timer_init(&ps->wheel, poll_wheel_tick, POLL_TICK_SECONDS,
 		      POLL_TICK_SECONDS);

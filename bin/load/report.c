@@ -3,10 +3,13 @@
  *
  * The figures are gathered once into struct report_figures, so both
  * forms always agree. Latencies are in milliseconds; "lost" is what was
- * sent and not received by the end of the grace period; polls (XEP-0025
- * requests, 0 for the other transports) per second are those made during
- * the run phase over its length. */
+ * sent and not received by the end of the grace period (the ledger's
+ * count, ledger.c), listed by the Unix second in which it was sent;
+ * "duplicated" counts second copies; polls (XEP-0025 requests, 0 for the
+ * other transports) per second are those made during the run phase over
+ * its length. */
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "load.h"
@@ -20,6 +23,16 @@ struct report_figures {
 	double received_per_s;
 	double polls_per_s;
 };
+
+static const char *const report_phase_names[] = {
+	[PHASE_RAMP] = "ramp",	 [PHASE_RUN] = "run",	[PHASE_GRACE] = "grace",
+	[PHASE_CLOSE] = "close", [PHASE_DONE] = "done",
+};
+
+const char *report_phase_name(enum load_phase p)
+{
+	return (unsigned)p <= PHASE_DONE ? report_phase_names[p] : "?";
+}
 
 static const char *const report_quantile_names[5] = {"p50", "p90", "p99",
 						     "p99.9", "max"};
@@ -43,7 +56,7 @@ static void report_gather(const struct load *l, struct report_figures *f)
 	f->failed_total = 0;
 	for (int k = 0; k < FAIL_KINDS; k++)
 		f->failed_total += st->failed[k];
-	f->lost = st->sent > st->received ? st->sent - st->received : 0;
+	f->lost = ledger_lost(l);
 	for (int q = 0; q < 4; q++)
 		f->lat_ms[q] = (double)histo_quantile(&st->latency,
 						      report_quantiles[q]) /
@@ -65,6 +78,27 @@ static void report_gather(const struct load *l, struct report_figures *f)
 			      : f->cpu_user_s + f->cpu_sys_s - l->cpu_at_online;
 }
 
+/* One "second:count" of lost_by_second, in the table, and in JSON (ctx:
+   the count printed so far, for the commas). */
+static void report_lost_text(long second, unsigned long count, void *ctx)
+{
+	(void)ctx;
+	if (second < 0)
+		printf(" others:%lu", count);
+	else
+		printf(" %ld:%lu", second, count);
+}
+
+static void report_lost_json(long second, unsigned long count, void *ctx)
+{
+	int *n = ctx;
+	const char *comma = (*n)++ ? "," : "";
+	if (second < 0)
+		printf("%s\"other\":%lu", comma, count);
+	else
+		printf("%s\"%ld\":%lu", comma, second, count);
+}
+
 static const char *report_scenario(const struct load_config *cfg)
 {
 	return cfg->scenario == SCENARIO_PAIRS ? "pairs" : "idle";
@@ -83,6 +117,12 @@ static void report_table(const struct load *l, const struct report_figures *f)
 	       f->failed_total, st->dropped);
 	for (int k = 0; k < FAIL_KINDS; k++)
 		printf("  %-20s %lu\n", fail_kind_name(k), st->failed[k]);
+	printf("%-22s %lu\n", "sessions lost", st->dropped);
+	if (cfg->reconnect)
+		printf("%-22s %lu (of %lu attempts)\n", "logged in again",
+		       st->relogins, st->relogin_attempts);
+	printf("%-22s refused %lu, reset %lu, HTTP 5xx %lu, resent %lu\n",
+	       "network", st->refused, st->resets, st->http_5xx, st->resent);
 	if (cfg->transport == &transport_poll)
 		printf("%-22s %lu (%lu in the run: %.1f/s; late at a slot: "
 		       "%lu)\n",
@@ -93,6 +133,14 @@ static void report_table(const struct load *l, const struct report_figures *f)
 		       st->sent, f->received_per_s);
 		printf("%-22s %lu\n", "messages received", st->received);
 		printf("%-22s %lu\n", "messages lost", f->lost);
+		if (f->lost) {
+			printf("%-22s", "  by second sent");
+			ledger_lost_by_second(l, 20, report_lost_text, NULL);
+			printf("\n");
+		}
+		printf("%-22s %lu\n", "messages duplicated", st->duplicated);
+		printf("%-22s %lu (in a lost session's queue, never sent)\n",
+		       "  of the lost, unsent", st->unsent);
 		printf("%-22s %lu\n", "not sent (queue full)", st->unsendable);
 		printf("%-22s %lu\n", "foreign messages", st->foreign);
 		printf("%-22s", "latency ms");
@@ -120,10 +168,21 @@ static void report_json(const struct load *l, const struct report_figures *f)
 	for (int k = 0; k < FAIL_KINDS; k++)
 		printf("%s\"%s\":%lu", k ? "," : "", fail_kind_name(k),
 		       st->failed[k]);
-	printf("},\"sent\":%lu,\"received\":%lu,\"lost\":%lu,\"unsendable\":%"
-	       "lu,"
+	printf("},\"sessions_lost\":%lu,\"relogin_attempts\":%lu,"
+	       "\"relogins\":%lu,\"refused\":%lu,\"resets\":%lu,"
+	       "\"http_5xx\":%lu,\"resent\":%lu,",
+	       st->dropped, st->relogin_attempts, st->relogins, st->refused,
+	       st->resets, st->http_5xx, st->resent);
+	printf("\"messages\":{\"sent\":%lu,\"received\":%lu,\"lost\":%lu,"
+	       "\"duplicated\":%lu,\"unsent\":%lu},\"lost_by_second\":{",
+	       st->sent, st->received, f->lost, st->duplicated, st->unsent);
+	int n = 0;
+	ledger_lost_by_second(l, LOAD_LOST_SECONDS_MAX, report_lost_json, &n);
+	printf("},\"sent\":%lu,\"received\":%lu,\"lost\":%lu,"
+	       "\"duplicated\":%lu,\"unsendable\":%lu,"
 	       "\"foreign\":%lu,\"latency_ms\":{",
-	       st->sent, st->received, f->lost, st->unsendable, st->foreign);
+	       st->sent, st->received, f->lost, st->duplicated, st->unsendable,
+	       st->foreign);
 	for (int q = 0; q < 5; q++)
 		printf("\"%s\":%.3f,", report_quantile_names[q], f->lat_ms[q]);
 	printf("\"mean\":%.3f},\"polls\":%lu,\"polls_run\":%lu,"

@@ -5,8 +5,10 @@
  * (the login timeout bounds it), and --notify-fd then gets a newline.
  * RUN: --duration seconds (pairs: messages flow). GRACE (pairs only):
  * --grace seconds for messages in flight. CLOSE: every user closes
- * politely, for LOAD_CLOSE_SECONDS at most. SIGINT or SIGTERM skips to
- * CLOSE. Then run_load returns and main prints the report. */
+ * politely, for LOAD_CLOSE_SECONDS at most (no more relogins). SIGINT or
+ * SIGTERM ends the phase at once: the run goes to GRACE (pairs) or CLOSE,
+ * the others to CLOSE, CLOSE to the end; SIGUSR1 writes the live
+ * counters. Then run_load returns and main prints the report. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -38,14 +40,10 @@ static void run_on_progress(struct ev_loop *loop, ev_timer *w, int revents)
 	run_progress(w->data, "ramp");
 }
 
-/* Logins started and neither online nor failed yet. */
+/* First logins started and neither online nor failed yet. */
 static unsigned long run_logins_pending(const struct load *l)
 {
-	unsigned long failed = 0;
-	for (int k = 0; k < FAIL_KINDS; k++)
-		failed += l->stats.failed[k];
-	failed -= l->stats.dropped;
-	return l->stats.started - l->stats.connected - failed;
+	return l->stats.started - l->stats.connected - l->stats.login_failed;
 }
 
 /* Starts the users due by now at --ramp per second, holding back while
@@ -100,13 +98,9 @@ static void run_begin_run(struct load *l)
 
 void run_login_settled(struct load *l)
 {
-	unsigned long login_failed = 0;
-	for (int k = 0; k < FAIL_KINDS; k++)
-		login_failed += l->stats.failed[k];
-	login_failed -= l->stats.dropped;
 	if (l->phase == PHASE_RAMP &&
 	    l->next_to_start == (size_t)l->cfg->users &&
-	    l->stats.connected + login_failed == l->stats.started)
+	    run_logins_pending(l) == 0)
 		run_begin_run(l);
 }
 
@@ -132,6 +126,7 @@ static void run_begin_close(struct load *l)
 	ev_timer_stop(l->loop, &l->ramp_timer);
 	ev_timer_stop(l->loop, &l->progress_timer);
 	scenario_stop(l);
+	relogin_stop(l);
 	if (l->phase <= PHASE_RUN)
 		l->t_run_end = ev_now(l->loop);
 	l->stats.online_at_end = l->stats.online;
@@ -142,16 +137,22 @@ static void run_begin_close(struct load *l)
 	run_close_settled(l);
 }
 
+/* Pairs: sending stops, messages in flight have --grace seconds. */
+static void run_begin_grace(struct load *l)
+{
+	scenario_stop(l);
+	l->t_run_end = ev_now(l->loop);
+	l->phase = PHASE_GRACE;
+	run_phase_timer(l, (ev_tstamp)l->cfg->grace);
+}
+
 static void run_on_phase_end(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
 	struct load *l = w->data;
 	if (l->phase == PHASE_RUN && l->cfg->scenario == SCENARIO_PAIRS) {
-		scenario_stop(l);
-		l->t_run_end = ev_now(l->loop);
-		l->phase = PHASE_GRACE;
-		run_phase_timer(l, (ev_tstamp)l->cfg->grace);
+		run_begin_grace(l);
 	} else if (l->phase == PHASE_CLOSE) {
 		run_finish(
 			l); /* some did not finish closing: they are dropped */
@@ -165,11 +166,23 @@ static void run_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct load *l = w->data;
-	fprintf(stderr, "parley-load: signal %d: closing\n", w->signum);
+	int grace = l->phase == PHASE_RUN && l->cfg->scenario == SCENARIO_PAIRS;
+	fprintf(stderr, "parley-load: signal %d: %s\n", w->signum,
+		grace ? "the grace time, then closing" : "closing");
 	if (l->phase >= PHASE_CLOSE)
 		run_finish(l);
+	else if (grace)
+		run_begin_grace(l);
 	else
 		run_begin_close(l);
+}
+
+/* SIGUSR1: the live counters now (--stats-file). */
+static void run_on_usr1(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	live_write(w->data);
 }
 
 static void run_watchers(struct load *l)
@@ -180,12 +193,15 @@ static void run_watchers(struct load *l)
 	ev_timer_init(&l->phase_timer, run_on_phase_end, 0, 0);
 	ev_signal_init(&l->sigint, run_on_signal, SIGINT);
 	ev_signal_init(&l->sigterm, run_on_signal, SIGTERM);
+	ev_signal_init(&l->sigusr1, run_on_usr1, SIGUSR1);
 	l->ramp_timer.data = l->progress_timer.data = l->phase_timer.data = l;
-	l->sigint.data = l->sigterm.data = l;
+	l->sigint.data = l->sigterm.data = l->sigusr1.data = l;
 	ev_timer_start(l->loop, &l->ramp_timer);
 	ev_timer_start(l->loop, &l->progress_timer);
 	ev_signal_start(l->loop, &l->sigint);
 	ev_signal_start(l->loop, &l->sigterm);
+	ev_signal_start(l->loop, &l->sigusr1);
+	live_start(l);
 }
 
 /* Frees what every user still holds (those that did not finish closing). */
@@ -219,10 +235,12 @@ void run_load(struct load *l, const struct load_config *cfg)
 	for (size_t i = 0; i < (size_t)cfg->users; i++)
 		user_init(&l->users[i], l, (uint32_t)i);
 	user_reaper_init(l);
+	relogin_init(l);
 	ev_now_update(l->loop);
 	l->t_begin = ev_now(l->loop);
 	run_watchers(l);
 	ev_run(l->loop, 0);
 	l->t_end = ev_time();
 	run_release_all(l);
+	relogin_free(l);
 }

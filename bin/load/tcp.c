@@ -52,6 +52,7 @@ static int tcp_flush(struct tcp_conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n < 0) {
+			net_count_error(c->user->load, errno);
 			user_fail(c->user, FAIL_CLOSED, "write: %s",
 				  strerror(errno));
 			return -1;
@@ -121,6 +122,7 @@ static const struct xml_stream_limits tcp_stream_limits = {
 static void tcp_on_connected(struct tcp_conn *c)
 {
 	if (net_connect_result(c->fd) < 0) {
+		net_count_error(c->user->load, errno);
 		user_fail(c->user, FAIL_CONNECT, "connect: %s",
 			  strerror(errno));
 		return;
@@ -138,6 +140,8 @@ static void tcp_on_readable(struct tcp_conn *c)
 	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
+		if (n < 0)
+			net_count_error(c->user->load, errno);
 		if (c->closing)
 			user_closed(c->user);
 		else
@@ -205,6 +209,7 @@ static int tcp_start(struct user *u)
 	}
 	c->fd = net_connect(u->load->cfg, &u->load->cfg->server);
 	if (c->fd < 0) {
+		net_count_error(u->load, errno);
 		user_fail(u, FAIL_CONNECT, "connect: %s", strerror(errno));
 		return -1;
 	}
@@ -250,6 +255,7 @@ static void tcp_drop(struct user *u)
 		close(c->fd);
 	}
 	xml_stream_free(c->xs);
+	xmpp_count_unsent(u, buf_head(&c->out), c->out.len);
 	buf_free(&c->out);
 	free(c);
 	u->conn = NULL;

@@ -1,11 +1,14 @@
 /* user.c: the life of one simulated user in parley-load.
  *
  * NEW -> LOGIN -> ONLINE -> CLOSING -> CLOSED, or FAILED from any state
- * before CLOSED. Counting happens here, once per transition, so the
- * statistics always add up: started = online + failed during login +
- * still logging in. A failed or closed user's transport state is freed by
- * the reaper (an ev_check watcher) after the callback that failed it has
- * returned, so no transport ever frees the object it is running in. */
+ * before CLOSED; with --reconnect, FAILED -> LOGIN again when relogin.c
+ * says so (a session lost after login, or a failed relogin). Counting
+ * happens here, once per transition, so the statistics always add up:
+ * started (first logins) = connected + login_failed + still logging in
+ * for the first time; relogin_attempts = relogins + failed relogins +
+ * relogins under way. A failed or closed user's transport state is freed
+ * by the reaper (an ev_check watcher) after the callback that failed it
+ * has returned, so no transport ever frees the object it is running in. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +70,7 @@ static void user_reaper_run(struct ev_loop *loop, ev_check *w, int revents)
 		struct user *u = l->reap_list;
 		l->reap_list = u->reap_next;
 		u->reap_next = NULL;
+		u->reaping = 0;
 		user_release(u);
 	}
 }
@@ -92,9 +96,15 @@ void user_reaper_init(struct load *l)
 void user_start(struct user *u)
 {
 	struct load *l = u->load;
+	if (u->conn || u->sasl || u->jid) /* not reaped yet (cannot happen) */
+		user_release(u);
+	u->relogging = u->state == USER_FAILED;
 	u->state = USER_LOGIN;
 	u->step = 0;
-	l->stats.started++;
+	if (u->relogging)
+		l->stats.relogin_attempts++;
+	else
+		l->stats.started++;
 	deadline_touch(&l->login_deadlines, &u->deadline);
 	(void)l->cfg->transport->start(u);
 }
@@ -106,7 +116,12 @@ void user_online(struct user *u)
 		return;
 	deadline_remove(&l->login_deadlines, &u->deadline);
 	u->state = USER_ONLINE;
+	u->backoff = 0;
 	l->stats.online++;
+	if (u->relogging) {
+		l->stats.relogins++;
+		return;
+	}
 	l->stats.connected++;
 	run_login_settled(l);
 }
@@ -144,12 +159,17 @@ void user_fail(struct user *u, enum fail_kind kind, const char *fmt, ...)
 	u->state = USER_FAILED;
 	deadline_remove(&l->login_deadlines, &u->deadline);
 	user_reap(u);
+	int again =
+		relogin_wanted(u, kind) && (was == USER_ONLINE || u->relogging);
 	if (was == USER_ONLINE) {
 		l->stats.online--;
 		l->stats.dropped++;
-	} else {
+	} else if (!u->relogging) {
+		l->stats.login_failed++;
 		run_login_settled(l);
 	}
+	if (again)
+		relogin_schedule(u);
 }
 
 void user_closed(struct user *u)

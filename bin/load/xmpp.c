@@ -301,6 +301,26 @@ int xmpp_send_chat(struct user *u, const char *to, const char *body)
 	return xmpp_send(u, b);
 }
 
+void xmpp_count_unsent(struct user *u, const char *data, size_t len)
+{
+	static const char start[] = "<message ", body[] = "<body>";
+	if (u->state != USER_FAILED || len == 0)
+		return;
+	for (const char *p = data, *end = data + len;
+	     (p = memmem(p, (size_t)(end - p), start, sizeof start - 1));
+	     p += sizeof start - 1) {
+		u->load->stats.unsent++;
+		const char *b = memmem(p, (size_t)(end - p), body,
+				       sizeof body - 1);
+		long n = b ? scenario_message_number(
+				     u->load, b + sizeof body - 1,
+				     (size_t)(end - b) - (sizeof body - 1))
+			   : -1;
+		if (n >= 0)
+			ledger_withdraw(u->load, (unsigned long)n);
+	}
+}
+
 /* ---- dispatch ---- */
 
 static void xmpp_on_stream_error(struct user *u, struct xml_node *el)
