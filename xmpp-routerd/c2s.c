@@ -408,16 +408,16 @@ int c2s_start(struct ev_loop *loop, int index)
 	return 0;
 }
 
-void c2s_read_last(void)
+/* Reads and routes what c has already sent; 0, or -1 if c is gone. */
+static int c2s_read_last(struct c2s_client *c)
 {
-	struct c2s_client *c = c2s_clients, *next;
-	for (; c; c = next) {
-		next = c->next;
-		for (int i = 0; i < XMPPD_LAST_READS; i++)
-			if (c->closing || c->conn.closed || c->conn.paused ||
-			    conn_read_now(&c->conn) < 0)
-				break; /* c may be gone */
+	for (int i = 0; i < XMPPD_LAST_READS; i++) {
+		if (c->closing || c->conn.closed || c->conn.paused)
+			return 0;
+		if (conn_read_now(&c->conn) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 void c2s_stop(struct ev_loop *loop)
@@ -427,6 +427,10 @@ void c2s_stop(struct ev_loop *loop)
 	struct c2s_client *c = c2s_clients, *next;
 	for (; c; c = next) {
 		next = c->next;
+		/* what it sent until now is routed (stored offline if its
+		   peer has gone already), not dropped with the connection */
+		if (c2s_read_last(c) < 0)
+			continue;
 		xstream_fail(&c->xs, "system-shutdown", NULL);
 		c2s_settle(c);
 	}

@@ -532,16 +532,16 @@ void gateway_start(struct ev_loop *loop)
 	ev_io_start(loop, &gateway_watcher);
 }
 
-void gateway_read_last(void)
+/* Reads and routes what gw has already sent; 0, or -1 if gw is gone. */
+static int gateway_read_last(struct gateway *gw)
 {
-	struct gateway *gw = gateways, *next;
-	for (; gw; gw = next) {
-		next = gw->next;
-		for (int i = 0; i < XMPPD_LAST_READS; i++)
-			if (gw->f.conn.closed || gw->f.conn.paused ||
-			    conn_read_now(&gw->f.conn) < 0)
-				break; /* gw may be gone */
+	for (int i = 0; i < XMPPD_LAST_READS; i++) {
+		if (gw->f.conn.closed || gw->f.conn.paused)
+			return 0;
+		if (conn_read_now(&gw->f.conn) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 void gateway_stop(struct ev_loop *loop)
@@ -551,10 +551,14 @@ void gateway_stop(struct ev_loop *loop)
 		close(gateway_fd);
 		gateway_fd = -1;
 	}
-	for (struct gateway *gw = gateways; gw; gw = gw->next)
+	for (struct gateway *gw = gateways, *next; gw; gw = next) {
+		next = gw->next;
+		if (gateway_read_last(gw) < 0)
+			continue;
 		for (size_t i = 0; i < GATEWAY_BUCKETS; i++)
 			for (struct vstream *v = gw->buckets[i]; v; v = v->next)
 				xstream_fail(&v->xs, "system-shutdown", NULL);
+	}
 	while (gateways)
 		gateway_free(gateways);
 }

@@ -77,10 +77,6 @@ static int xmppd_start(struct ev_loop *loop, int index)
 
 static void xmppd_stop(struct ev_loop *loop)
 {
-	/* what clients sent before the stop is routed (stored offline if
-	   need be), not dropped with their connections */
-	c2s_read_last();
-	gateway_read_last();
 	gateway_stop(loop);
 	control_stop(loop);
 	c2s_stop(loop);

@@ -223,15 +223,12 @@ void iq_server_handle(struct session *s, struct xml_node *iq);
 
 int gateway_setup(void);
 void gateway_start(struct ev_loop *loop);
-/* At a stop, first: reads and routes what is waiting in the sockets. */
-void gateway_read_last(void);
 void gateway_stop(struct ev_loop *loop);
 
 /* ---- c2s.c: the TCP client listener -------------------------------------- */
 
 int c2s_setup(void);
 int c2s_start(struct ev_loop *loop, int index);
-void c2s_read_last(void);
 void c2s_stop(struct ev_loop *loop);
 
 #endif
