@@ -211,15 +211,42 @@ int bosh_session_restore_field(struct bosh_session *s,
 	return 0;
 }
 
-int bosh_session_restore_done(struct bosh_session *s)
+static uint64_t clamp_u64(uint64_t v, uint64_t max)
 {
-	if (!s->sid[0] || s->hold > BOSH_HOLD_MAX ||
-	    s->requests > BOSH_REQUESTS_MAX || s->requests == 0 ||
-	    s->last_rid < s->create_rid)
+	return v > max ? max : v;
+}
+
+/* What this process's configuration allows, whatever the file says: a
+   corrupt file (or a smaller limit since) cannot make a session that
+   waits, holds or idles longer than allowed, nor one from the future. */
+static void restore_clamp(struct bosh_session *s, uint64_t now)
+{
+	const struct bosh_config *c = s->cfg;
+	unsigned max_hold = c->max_hold < BOSH_HOLD_MAX ? c->max_hold
+							: BOSH_HOLD_MAX;
+	s->wait = (unsigned)clamp_u64(s->wait, c->max_wait);
+	s->hold = (unsigned)clamp_u64(s->hold, max_hold);
+	s->requests = s->hold + 1;
+	s->polling = c->polling;
+	s->inactivity = (unsigned)clamp_u64(
+		s->inactivity, (uint64_t)c->inactivity + c->poll_inactivity_extra);
+	s->pause = (unsigned)clamp_u64(s->pause, c->maxpause);
+	s->last_response = clamp_u64(s->last_response, now);
+	s->prev_arrival = clamp_u64(s->prev_arrival, now);
+	s->report_ms = clamp_u64(s->report_ms, now);
+	for (size_t i = 0; i < s->nkept; i++)
+		s->kept[i].sent_at = clamp_u64(s->kept[i].sent_at, now);
+}
+
+int bosh_session_restore_done(struct bosh_session *s, uint64_t now)
+{
+	if (!s->sid[0] || s->last_rid < s->create_rid ||
+	    s->nkept > BOSH_REQUESTS_MAX)
 		return -1;
 	for (size_t i = 0; i < s->nkept; i++)
 		if (!s->kept[i].body)
 			return -1;
+	restore_clamp(s, now);
 	s->state = BOSH_ACTIVE;
 	return 0;
 }

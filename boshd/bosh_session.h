@@ -176,8 +176,9 @@ struct bosh_session *bosh_session_restore_new(const struct bosh_config *cfg);
    one of them, -1 if its value is bad. */
 int bosh_session_restore_field(struct bosh_session *s,
 			       const struct handover_field *f);
-/* 0 if the session is whole and consistent, else -1. */
-int bosh_session_restore_done(struct bosh_session *s);
+/* 0 if the session is whole and consistent, else -1. Its limits and
+   times are brought within this configuration and now (ms). */
+int bosh_session_restore_done(struct bosh_session *s, uint64_t now);
 
 /* ---- administration (boshd's control socket) */
 

@@ -34,13 +34,8 @@ int boshd_configure(void);
 /* Takes the predecessor's instance tag over; 0, or -1 if it is bad. */
 int boshd_take_instance(const char *tag);
 
-/* handover.c */
-/* At start: the predecessor's sessions, if it left any; their streams
-   are asked for once the router connection is started. */
-void handover_restore(void);
-void handover_adopt(void);
-/* The planned stop (gw_stop.h), from worker_stop. */
-void handover_stop(struct ev_loop *loop);
+/* handover.c: gw_handover_setup with boshd's hooks (gw_handover.h). */
+int handover_setup(void);
 
 /* front.c */
 /* Starts taking requests on the socket gw_front_setup opened. */
@@ -65,16 +60,12 @@ void sessions_router_lost(void);
 /* SIGTERM: every session gets system-shutdown. */
 void sessions_shutdown(void);
 size_t sessions_count(void);
-/* Hand-over (handover.c): answers every held request now; */
+/* Hand-over (handover.c; each as struct gw_handover_ops says). */
 void sessions_release_all(void);
-/* appends every session that can move to b (HANDOVER.md) and frees it
-   silently, ends the others; returns how many moved; */
 size_t sessions_save(struct buf *b);
-/* restores one session whose "session" field (channel) r just read; 0,
-   or -1 (bad or duplicate record); */
+void sessions_forget_all(void);
 struct handover_reader;
 int sessions_restore(struct handover_reader *r, uint32_t channel);
-/* asks the router for every session's stream (STREAM_ADOPT). */
 void sessions_adopt_all(const char *token);
 
 /* One session as the control socket shows it. */

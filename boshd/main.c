@@ -4,6 +4,7 @@
 #include "boshd.h"
 #include "daemon.h"
 #include "gw_front.h"
+#include "gw_handover.h"
 #include "gw_uplink.h"
 
 #define C boshd_config
@@ -47,12 +48,15 @@ static const struct gw_uplink_ops boshd_uplink_ops = {
 	.on_data = sessions_from_router,
 	.on_close = sessions_router_closed,
 	.on_lost = sessions_router_lost,
+	.on_up = gw_handover_router_up,
 };
 
 static int boshd_setup(int nworkers)
 {
 	(void)nworkers;
 	int rc = gw_front_setup(boshd_config.socket);
+	if (rc == 0)
+		rc = handover_setup();
 	return rc ? rc : boshd_control_setup();
 }
 
@@ -60,9 +64,8 @@ static int boshd_start(struct ev_loop *loop, int index)
 {
 	(void)index;
 	sessions_init(loop);
-	handover_restore();
+	gw_handover_restore();
 	gw_uplink_start(loop, boshd_config.router, "boshd", &boshd_uplink_ops);
-	handover_adopt();
 	front_start(loop);
 	boshd_control_start(loop);
 	return 0;
@@ -71,7 +74,7 @@ static int boshd_start(struct ev_loop *loop, int index)
 static void boshd_stop(struct ev_loop *loop)
 {
 	boshd_control_stop(loop);
-	handover_stop(loop);
+	gw_handover_stop(loop);
 }
 
 static const struct daemon_desc boshd_daemon = {

@@ -379,12 +379,11 @@ size_t sessions_save(struct buf *to)
 {
 	size_t saved = 0;
 	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
-		while (by_chan[i]) {
-			struct bsess *b = by_chan[i];
+		for (struct bsess *b = by_chan[i], *next; b; b = next) {
+			next = b->next_chan;
 			size_t mark = to->len;
 			if (sessions_save_one(b, to) == 0) {
 				saved++;
-				bsess_free(b); /* the router keeps its stream */
 				continue;
 			}
 			buf_truncate(to, mark);
@@ -398,6 +397,13 @@ size_t sessions_save(struct buf *to)
 			bsess_apply(b, &out);
 		}
 	return saved;
+}
+
+void sessions_forget_all(void)
+{
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		while (by_chan[i])
+			bsess_free(by_chan[i]); /* the router keeps its stream */
 }
 
 /* One of the wrapper's own fields; 1 taken, 0 not one, -1 bad. */
@@ -420,38 +426,63 @@ static int sessions_restore_field(struct bsess *b,
 	return bosh_session_restore_field(b->s, f);
 }
 
+/* Reads the rest of a refused record, up to its "end"; 0, or -1 if r is
+   malformed. */
+static int sessions_skip_record(struct handover_reader *r)
+{
+	struct handover_field f;
+	int rc;
+	while ((rc = handover_next(r, &f)) == 1)
+		if (handover_field_is(&f, "end"))
+			return 0;
+	return -1;
+}
+
+static void bsess_discard(struct bsess *b)
+{
+	free(b->jid);
+	bosh_session_free(b->s);
+	free(b);
+}
+
 int sessions_restore(struct handover_reader *r, uint32_t channel)
 {
 	struct bsess *b = calloc(1, sizeof *b);
 	if (b)
 		b->s = bosh_session_restore_new(&boshd_config.bosh);
-	if (!b || !b->s || channel == 0 || *sessions_chan_slot(channel)) {
-		free(b ? b->jid : NULL);
-		bosh_session_free(b ? b->s : NULL);
-		free(b);
-		return -1;
+	if (!b || !b->s || *sessions_chan_slot(channel) ||
+	    sessions_n >= (size_t)boshd_config.max_sessions) {
+		log_warn("channel %u: session not restored (%s)", channel,
+			 b && b->s ? "duplicate, or --max-sessions reached"
+				   : "out of memory");
+		if (b)
+			bsess_discard(b);
+		return sessions_skip_record(r) < 0 ? -1 : 0;
 	}
 	b->channel = channel;
 	ev_timer_init(&b->timer, bsess_on_timer, 0, 0);
 	struct handover_field f;
-	int rc;
+	int rc, bad = 0;
 	while ((rc = handover_next(r, &f)) == 1 && !handover_field_is(&f, "end"))
-		if (sessions_restore_field(b, &f) != 1) {
-			rc = -1;
-			break;
-		}
-	if (rc != 1 || bosh_session_restore_done(b->s) < 0 ||
-	    *sessions_sid_slot(bosh_session_sid(b->s))) {
-		free(b->jid);
-		bosh_session_free(b->s);
-		free(b);
+		if (!bad && sessions_restore_field(b, &f) != 1)
+			bad = 1; /* the rest of the record is read, unused */
+	if (rc != 1) {
+		bsess_discard(b);
 		return -1;
+	}
+	if (bad || bosh_session_restore_done(b->s, sessions_now()) < 0 ||
+	    *sessions_sid_slot(bosh_session_sid(b->s))) {
+		log_warn("channel %u: a bad or duplicate session record: not "
+			 "restored",
+			 channel);
+		bsess_discard(b);
+		return 0;
 	}
 	sessions_insert(b);
 	if (channel > sessions_next_channel)
 		sessions_next_channel = channel;
 	bsess_arm(b);
-	return 0;
+	return 1;
 }
 
 void sessions_adopt_all(const char *token)
@@ -459,7 +490,7 @@ void sessions_adopt_all(const char *token)
 	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
 		for (struct bsess *b = by_chan[i], *next; b; b = next) {
 			next = b->next_chan;
-			if (gw_uplink_adopt(b->channel, token) == 0)
+			if (token && gw_uplink_adopt(b->channel, token) == 0)
 				continue;
 			struct bosh_out out;
 			bosh_out_init(&out);

@@ -40,6 +40,7 @@ static size_t gw_front_nconns;
 static const char *gw_front_role, *gw_front_instance, *gw_front_cors_origin;
 static const struct gw_front_ops *gw_front_ops;
 static int gw_front_bouncing; /* the sessions are gone to a successor */
+static int gw_front_draining; /* a planned stop: HTTP_DRAIN sent */
 
 static uint64_t gw_front_handle(const struct gw_front_conn *c, uint32_t channel)
 {
@@ -209,6 +210,8 @@ static int gw_front_parse(const unsigned char *payload, size_t len,
 	return 0;
 }
 
+static void gw_front_on_close(struct fconn *f, int error, const char *why);
+
 uint32_t gw_front_handle_conn(uint64_t handle)
 {
 	return (uint32_t)(handle >> 32);
@@ -222,6 +225,14 @@ static int gw_front_on_frame(struct fconn *f, const struct frame_header *h,
 	if (h->type == FRAME_HTTP_ABORT) { /* the browser went away */
 		gw_front_ops->on_abort(gw_front_handle(c, h->channel));
 		return 0;
+	}
+	if ((h->type == FRAME_HTTP_DRAINED || h->type == FRAME_HTTP_RELEASE) &&
+	    (h->channel != 0 || h->length != 0)) {
+		log_warn("http-filed connection %u: bad %s: closing it", c->id,
+			 frame_type_name(h->type));
+		fconn_fail(f, "protocol error");
+		gw_front_on_close(f, EPROTO, "protocol error");
+		return -1;
 	}
 	if (h->type == FRAME_HTTP_DRAINED) {
 		c->drained = 1;
@@ -275,6 +286,12 @@ static void gw_front_on_close(struct fconn *f, int error, const char *why)
 static int gw_front_on_hello(struct fconn *f)
 {
 	if (instance_announce(f, gw_front_instance) < 0) {
+		gw_front_on_close(f, errno, "send failed");
+		return -1;
+	}
+	struct gw_front_conn *c = (struct gw_front_conn *)f;
+	if (gw_front_draining && !c->drained && f->peer_minor >= 4 &&
+	    fconn_send(f, FRAME_HTTP_DRAIN, 0, NULL, 0) < 0) {
 		gw_front_on_close(f, errno, "send failed");
 		return -1;
 	}
@@ -351,12 +368,14 @@ void gw_front_stop(struct ev_loop *loop)
 
 void gw_front_drain(void)
 {
-	for (struct gw_front_conn *c = gw_front_conns; c; c = c->next)
-		if (c->f.peer_minor >= 4 && c->f.hello_done &&
-		    fconn_send(&c->f, FRAME_HTTP_DRAIN, 0, NULL, 0) == 0)
-			continue;
-		else
+	gw_front_draining = 1;
+	for (struct gw_front_conn *c = gw_front_conns; c; c = c->next) {
+		if (!c->f.hello_done)
+			continue; /* its HELLO will get the HTTP_DRAIN */
+		if (c->f.peer_minor < 4 ||
+		    fconn_send(&c->f, FRAME_HTTP_DRAIN, 0, NULL, 0) < 0)
 			c->drained = 1; /* an older http-filed cannot */
+	}
 }
 
 void gw_front_bounce(void)

@@ -43,10 +43,7 @@ static void gw_stop_handed(int ok)
 		log_warn("stop: the router could not keep the streams: "
 			 "ending every session");
 		gw_stop_ops->end_all();
-	} else if (gw_stop_ops->save(gw_stop_token) < 0) {
-		log_error("stop: the sessions could not be saved: the router "
-			  "ends them after its grace period");
-	} else {
+	} else if (gw_stop_ops->save(gw_stop_token) == 0) {
 		gw_front_bounce(); /* a late request is for the successor */
 	}
 	gw_stop_enter(GW_STOP_FLUSHING);

@@ -20,7 +20,8 @@ struct gw_stop_ops {
 	/* Answers every request held, now (empty answers are fine). */
 	void (*release)(void);
 	/* Writes every session for the successor with the token, then
-	   forgets them without a word to anyone. 0, or -1 (logged). */
+	   forgets them without a word to anyone; 0. If it cannot, it ends
+	   them instead (they tell the router) and returns -1. */
 	int (*save)(const char *token);
 	/* Ends every session (system-shutdown). */
 	void (*end_all)(void);

@@ -100,7 +100,8 @@ int gw_uplink_return(uint32_t channel, const char *data, size_t len)
 
 int gw_uplink_handover(const char *token, void (*done)(int ok))
 {
-	if (!gw_uplink_up)
+	if (!gw_uplink_up || !gw_uplink_conn.hello_done ||
+	    gw_uplink_conn.peer_minor < 4)
 		return -1;
 	if (gw_uplink_send(FRAME_STREAM_HANDOVER, 0, token, strlen(token)) < 0)
 		return -1;
@@ -157,6 +158,8 @@ static int gw_uplink_on_hello(struct fconn *f)
 	log_info("connected to %s", f->peer_role);
 	gw_uplink_backoff = GW_UPLINK_RETRY_MIN;
 	gw_uplink_warned = 0;
+	if (gw_uplink_ops->on_up)
+		gw_uplink_ops->on_up(f->peer_minor);
 	return 0;
 }
 

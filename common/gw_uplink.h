@@ -20,6 +20,9 @@ struct gw_uplink_ops {
 	void (*on_close)(uint32_t channel);
 	/* The connection is gone: every stream is over. */
 	void (*on_lost)(void);
+	/* The router said HELLO, with this protocol minor version (may be
+	   NULL). */
+	void (*on_up)(unsigned minor);
 };
 
 /* role: the HELLO role ("boshd", "pollgw"). */
@@ -56,7 +59,8 @@ int gw_uplink_return(uint32_t channel, const char *data, size_t len);
 /* STREAM_HANDOVER with token: the router keeps this gateway's streams for
    a successor. done(1) when the router has said STREAM_HANDOVER_OK (it
    sends nothing more: the connection may be closed), done(0) if the
-   connection is lost first. -1 if the router cannot be reached now. */
+   connection is lost first. -1 if the router cannot be reached now or
+   speaks a protocol older than 1.4. */
 int gw_uplink_handover(const char *token, void (*done)(int ok));
 /* STREAM_ADOPT: this process takes its predecessor's stream channel over;
    the router answers STREAM_CLOSE if it is gone. Send it before anything

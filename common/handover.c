@@ -66,7 +66,10 @@ int handover_save(const char *dir, const char *role, const struct buf *body)
 		return -1;
 	int hlen = snprintf(header, sizeof header, "parley-handover %d %s\n",
 			    HANDOVER_VERSION, role);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* a fresh file: never through a link someone left there */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      0600);
 	if (fd < 0)
 		return -1;
 	if (handover_write_all(fd, header, (size_t)hlen) < 0 ||
@@ -93,6 +96,10 @@ static char *handover_slurp(int fd, size_t *len)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return NULL;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL; /* a FIFO, a device: not ours */
+		return NULL;
+	}
 	if (st.st_size < 0 || (uint64_t)st.st_size > HANDOVER_FILE_MAX) {
 		errno = EFBIG;
 		return NULL;
@@ -124,9 +131,12 @@ char *handover_load(const char *dir, const char *role,
 	char path[4096], header[64];
 	if (handover_path(path, sizeof path, dir, role, "") < 0)
 		return NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			unlink(path); /* a symbolic link: not ours */
 		return NULL;
+	}
 	size_t len = 0;
 	char *data = handover_slurp(fd, &len);
 	int e = errno;

@@ -3,6 +3,7 @@
  * shared skeleton in common/daemon.c. See pollgw.8. */
 #include "daemon.h"
 #include "gw_front.h"
+#include "gw_handover.h"
 #include "gw_uplink.h"
 #include "pollgw.h"
 
@@ -43,12 +44,15 @@ static const struct gw_uplink_ops pollgw_uplink_ops = {
 	.on_data = pollgw_sessions_from_router,
 	.on_close = pollgw_sessions_router_closed,
 	.on_lost = pollgw_sessions_router_lost,
+	.on_up = gw_handover_router_up,
 };
 
 static int pollgw_setup(int nworkers)
 {
 	(void)nworkers;
 	int rc = gw_front_setup(pollgw_config.socket);
+	if (rc == 0)
+		rc = pollgw_handover_setup();
 	return rc ? rc : pollgw_control_setup();
 }
 
@@ -56,10 +60,9 @@ static int pollgw_start(struct ev_loop *loop, int index)
 {
 	(void)index;
 	pollgw_sessions_init(loop);
-	pollgw_handover_restore();
+	gw_handover_restore();
 	gw_uplink_start(loop, pollgw_config.router, "pollgw",
 			&pollgw_uplink_ops);
-	pollgw_handover_adopt();
 	pollgw_front_start(loop);
 	pollgw_control_start(loop);
 	return 0;
@@ -68,7 +71,7 @@ static int pollgw_start(struct ev_loop *loop, int index)
 static void pollgw_stop(struct ev_loop *loop)
 {
 	pollgw_control_stop(loop);
-	pollgw_handover_stop(loop);
+	gw_handover_stop(loop);
 }
 
 static const struct daemon_desc pollgw_daemon = {

@@ -200,8 +200,13 @@ int poll_session_restore_field(struct poll_session *s,
 	return 0;
 }
 
-int poll_session_restore_done(struct poll_session *s)
+int poll_session_restore_done(struct poll_session *s, uint64_t now)
 {
+	/* no time from the future (a corrupt file, a clock step back) */
+	if (s->last_request > now)
+		s->last_request = now;
+	if (s->answered_at > now)
+		s->answered_at = now;
 	if (!s->id[0] || s->id[strspn(s->id, POLL_ID_CHARS)] != '\0' ||
 	    !s->key[0] || s->state == POLL_ENDED)
 		return -1;

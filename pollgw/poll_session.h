@@ -126,7 +126,7 @@ struct poll_session *poll_session_restore_new(const struct poll_config *cfg);
 int poll_session_restore_field(struct poll_session *s,
 			       const struct handover_field *f);
 /* 0 if the session is whole and consistent, else -1. */
-int poll_session_restore_done(struct poll_session *s);
+int poll_session_restore_done(struct poll_session *s, uint64_t now);
 
 /* What an administrator sees of a session. */
 struct poll_session_info {

@@ -46,13 +46,8 @@ const char *pollgw_instance(void);
 /* Takes the predecessor's instance tag over; 0, or -1 if it is bad. */
 int pollgw_take_instance(const char *tag);
 
-/* handover.c */
-/* At start: the predecessor's sessions, if it left any; their streams
-   are asked for once the router connection is started. */
-void pollgw_handover_restore(void);
-void pollgw_handover_adopt(void);
-/* The planned stop (gw_stop.h), from worker_stop. */
-void pollgw_handover_stop(struct ev_loop *loop);
+/* handover.c: gw_handover_setup with pollgw's hooks (gw_handover.h). */
+int pollgw_handover_setup(void);
 
 /* front.c */
 /* Starts taking requests on the socket gw_front_setup opened. */
@@ -86,6 +81,7 @@ void pollgw_sessions_release_all(void);
    silently, ends the others; returns how many moved; */
 struct buf;
 size_t pollgw_sessions_save(struct buf *b);
+void pollgw_sessions_forget_all(void);
 /* restores one session whose "session" field (channel) r just read; 0,
    or -1 (bad or duplicate record); */
 struct handover_reader;

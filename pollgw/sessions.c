@@ -425,12 +425,11 @@ size_t pollgw_sessions_save(struct buf *to)
 {
 	size_t saved = 0;
 	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
-		while (by_chan[i]) {
-			struct psess *p = by_chan[i];
+		for (struct psess *p = by_chan[i], *next; p; p = next) {
+			next = p->next_chan;
 			size_t mark = to->len;
 			if (sessions_save_one(p, to) == 0) {
 				saved++;
-				psess_free(p); /* the router keeps its stream */
 				continue;
 			}
 			buf_truncate(to, mark);
@@ -439,6 +438,13 @@ size_t pollgw_sessions_save(struct buf *to)
 			sessions_shut(p);
 		}
 	return saved;
+}
+
+void pollgw_sessions_forget_all(void)
+{
+	for (size_t i = 0; i < SESSIONS_BUCKETS; i++)
+		while (by_chan[i])
+			psess_free(by_chan[i]); /* the router keeps its stream */
 }
 
 /* One of the wrapper's own fields; 1 taken, 0 not one, -1 bad. */
@@ -461,15 +467,19 @@ static int sessions_restore_field(struct psess *p,
 }
 
 /* Reads the fields of one record up to its "end" into p. 0, or -1. */
+/* Reads the record up to its "end": 1 restored, 0 refused (the rest of
+   the record read, unused), -1 if r is malformed. */
 static int sessions_restore_fields(struct psess *p, struct handover_reader *r)
 {
 	struct handover_field f;
-	int rc;
+	int rc, bad = !p;
 	while ((rc = handover_next(r, &f)) == 1 &&
 	       !handover_field_is(&f, "end"))
-		if (sessions_restore_field(p, &f) != 1)
-			return -1;
-	return rc == 1 ? poll_session_restore_done(p->s) : -1;
+		if (!bad && sessions_restore_field(p, &f) != 1)
+			bad = 1;
+	if (rc != 1)
+		return -1;
+	return !bad && poll_session_restore_done(p->s, sessions_now()) == 0;
 }
 
 int pollgw_sessions_restore(struct handover_reader *r, uint32_t channel)
@@ -477,13 +487,24 @@ int pollgw_sessions_restore(struct handover_reader *r, uint32_t channel)
 	struct psess *p = calloc(1, sizeof *p);
 	if (p)
 		p->s = poll_session_restore_new(&pollgw_config.poll);
-	if (!p || !p->s || channel == 0 || *sessions_chan_slot(channel) ||
-	    sessions_restore_fields(p, r) < 0 ||
-	    *sessions_id_slot(poll_session_id(p->s))) {
+	if (p && (!p->s || *sessions_chan_slot(channel) ||
+		  sessions_n >= (size_t)pollgw_config.max_sessions)) {
+		poll_session_free(p->s);
+		free(p);
+		p = NULL; /* its record is read, unused */
+	}
+	int rc = sessions_restore_fields(p, r);
+	if (rc == 1 && *sessions_id_slot(poll_session_id(p->s)))
+		rc = 0;
+	if (rc != 1) {
 		if (p)
 			poll_session_free(p->s);
 		free(p);
-		return -1;
+		if (rc == 0)
+			log_warn("channel %u: a bad or duplicate session record, "
+				 "or --max-sessions reached: not restored",
+				 channel);
+		return rc;
 	}
 	p->channel = channel;
 	ev_timer_init(&p->timer, psess_on_timer, 0, 0);
@@ -493,7 +514,7 @@ int pollgw_sessions_restore(struct handover_reader *r, uint32_t channel)
 	log_debug("session %s taken over on channel %u", poll_session_id(p->s),
 		  channel);
 	psess_arm(p);
-	return 0;
+	return 1;
 }
 
 void pollgw_sessions_adopt_all(const char *token)
@@ -502,7 +523,7 @@ void pollgw_sessions_adopt_all(const char *token)
 		for (struct psess *p = by_chan[i], *next; p; p = next) {
 			next = p->next_chan;
 			if (!poll_session_router_open(p->s) ||
-			    gw_uplink_adopt(p->channel, token) == 0)
+			    (token && gw_uplink_adopt(p->channel, token) == 0))
 				continue;
 			sessions_lose_router(p);
 		}

@@ -30,6 +30,7 @@
 #define GATEWAY_TOMBS 1024	   /* closed streams remembered (9.6) */
 #define GATEWAY_TOMB_SECONDS 60.0 /* for this long */
 #define GATEWAY_HELD_MAX (1024u * 1024) /* held for a detached stream */
+#define GATEWAY_HELD_TOTAL_MAX (256u * 1024 * 1024) /* for all of them */
 #define GATEWAY_TOKEN_MAX 64
 
 struct gateway;
@@ -73,6 +74,7 @@ static ev_io gateway_watcher;
 static struct ev_loop *gateway_loop;
 static struct gateway *gateways;
 static struct vstream *gateway_reap_list;
+static size_t gateway_held_total; /* bytes held for every detached stream */
 static ev_prepare gateway_reaper;
 
 static const char gateway_header[] =
@@ -108,15 +110,43 @@ static void vstream_free(struct vstream *v)
 	/* what was held for a successor that never came goes elsewhere */
 	if (user[0])
 		redeliver_stanzas(user, buf_head(&v->held), v->held.len);
+	gateway_held_total -= v->held.len;
 	buf_free(&v->held);
 	free(v);
+}
+
+static void vstream_close(struct xstream *xs);
+
+/* Holds what the router sends a stream whose gateway is handing over.
+   Past the stream's or everyone's limit the stream ends, keeping this
+   last piece too (one stanza at most past the limit), and all it held is
+   routed again when it goes (vstream_free). */
+static int vstream_hold(struct vstream *v, const char *data, size_t len)
+{
+	if (v->closing)
+		return -1;
+	if (v->held.len + len > v->held.limit ||
+	    gateway_held_total + len > GATEWAY_HELD_TOTAL_MAX) {
+		log_warn("%s: stream %u: too much held for the successor: "
+			 "ending it",
+			 v->gw->name, v->channel);
+		v->held.limit = v->held.len + len;
+		if (buf_append(&v->held, data, len) == 0)
+			gateway_held_total += len;
+		vstream_close(&v->xs); /* reaped: the session ends there */
+		return -1;
+	}
+	if (buf_append(&v->held, data, len) < 0)
+		return -1;
+	gateway_held_total += len;
+	return 0;
 }
 
 static int vstream_send(struct xstream *xs, const char *data, size_t len)
 {
 	struct vstream *v = xs->owner;
 	if (v->gw->detached)
-		return buf_append(&v->held, data, len);
+		return vstream_hold(v, data, len);
 	if (!v->gw->f.conn.closed && fconn_send(&v->gw->f, FRAME_STREAM_DATA,
 						v->channel, data, len) == 0)
 		return 0;
@@ -330,6 +360,9 @@ static int gateway_on_handover(struct gateway *gw, const unsigned char *p,
 	memcpy(gw->token, p, len);
 	gw->token[len] = '\0';
 	gw->detached = 1;
+	/* the grace runs from now, whether or not the gateway closes */
+	ev_timer_set(&gw->grace, (double)xmppd_config.handover_grace, 0);
+	ev_timer_start(gateway_loop, &gw->grace);
 	log_info("%s: hands its %zu streams over", gw->name, gw->nstreams);
 	fconn_send(&gw->f, FRAME_STREAM_HANDOVER_OK, 0, NULL, 0);
 	return 0;
@@ -349,26 +382,29 @@ static struct gateway *gateway_find_detached(const unsigned char *token,
    than the peer accepts. */
 static void vstream_flush_held(struct vstream *v)
 {
-	size_t off = 0;
-	while (off < v->held.len) {
-		size_t n = v->held.len - off;
+	while (v->held.len) {
+		size_t n = v->held.len;
 		if (n > FRAME_MAX_PAYLOAD)
 			n = FRAME_MAX_PAYLOAD;
 		if (fconn_send(&v->gw->f, FRAME_STREAM_DATA, v->channel,
-			       buf_head(&v->held) + off, n) < 0)
-			break;
-		off += n;
+			       buf_head(&v->held), n) < 0)
+			return; /* the rest is redelivered when v goes */
+		buf_consume(&v->held, n);
+		gateway_held_total -= n;
 	}
 	buf_free(&v->held);
 	buf_init(&v->held, GATEWAY_HELD_MAX);
 }
 
-/* The departed gateway has nothing left to hand over: it goes. */
+/* The departed gateway has nothing left to hand over: it goes, from
+   its timer, never in the middle of another gateway's frame (the caller
+   may be walking the gateway list). */
 static void gateway_check_empty(struct gateway *old)
 {
 	if (old->detached && old->nstreams == 0 && old->f.conn.closed) {
-		log_info("%s: every stream adopted", old->name);
-		gateway_free(old);
+		ev_timer_stop(gateway_loop, &old->grace);
+		ev_timer_set(&old->grace, 0, 0);
+		ev_timer_start(gateway_loop, &old->grace);
 	}
 }
 
@@ -402,8 +438,12 @@ static void gateway_on_grace(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct gateway *gw = w->data;
-	log_warn("%s: %zu streams not adopted within %ld s: ending them",
-		 gw->name, gw->nstreams, xmppd_config.handover_grace);
+	if (gw->nstreams == 0)
+		log_info("%s: every stream adopted", gw->name);
+	else
+		log_warn("%s: %zu streams not adopted within %ld s: ending "
+			 "them",
+			 gw->name, gw->nstreams, xmppd_config.handover_grace);
 	gateway_free(gw);
 }
 
@@ -446,10 +486,7 @@ static void gateway_on_close(struct fconn *f, int error, const char *why)
 			 gw->name, why, gw->nstreams,
 			 xmppd_config.handover_grace);
 		fconn_close(f);
-		ev_timer_set(&gw->grace, (double)xmppd_config.handover_grace,
-			     0);
-		ev_timer_start(gateway_loop, &gw->grace);
-		return;
+		return; /* the grace timer runs since STREAM_HANDOVER */
 	}
 	log_info("%s: gone (%s), ending its %zu streams", gw->name, why,
 		 gw->nstreams);

@@ -115,12 +115,22 @@ static void router_send(struct session *dst, const struct xml_node *st)
 		log_debug("%s: delivery failed", dst->jid.full);
 }
 
+/* 1 if r's stream can still take stanzas: not ending (a stream error or
+   its close sent, as for every stream at a stop). A message for a session
+   that cannot is treated as if it were gone: another resource, else
+   offline storage. */
+static int router_takes(const struct session *r)
+{
+	return r->xs && r->xs->state != XS_CLOSING;
+}
+
 /* The highest priority among available non-negative resources, or -1. */
 static int router_top_priority(struct session *list)
 {
 	int top = -1;
 	for (struct session *r = list; r; r = r->next_of_user)
-		if (r->available && r->priority >= 0 && r->priority > top)
+		if (r->available && router_takes(r) && r->priority >= 0 &&
+		    r->priority > top)
 			top = r->priority;
 	return top;
 }
@@ -179,7 +189,7 @@ static void router_message_to_user(struct session *s, struct xml_node *st,
 	int top = router_top_priority(list);
 	int delivered = 0;
 	for (struct session *r = list; r && top >= 0; r = r->next_of_user) {
-		if (!r->available || r->priority < 0)
+		if (!r->available || !router_takes(r) || r->priority < 0)
 			continue;
 		if (strcmp(type, "headline") != 0 && r->priority != top)
 			continue;
@@ -212,7 +222,7 @@ static void router_message(struct session *s, struct xml_node *st,
 	carbons_copy(s->xs->user, st, "sent", router_is_session, s);
 	struct session *dst =
 		jid_has_resource(to) ? session_find_full(to) : NULL;
-	if (dst) {
+	if (dst && router_takes(dst)) {
 		router_send(dst, st);
 		carbons_copy(user, st, "received", router_is_session, dst);
 		return;

@@ -107,6 +107,11 @@ add_user alice alice-pw || fail "add alice"
 add_user bob bob-pw || fail "add bob"
 start_boshd --state-dir "$STATE"
 TAG1=$(tag_of "$BOSHD_LOG")
+# a second boshd on the same state directory is refused: exit 100
+timeout 10 "$BOSHD" --socket "$T/other.sock" --router "$GW_SOCK" --state-dir "$STATE" \
+	</dev/null >"$T/second.log" 2>&1
+assert_eq "a second boshd on the same --state-dir exits 100" 100 "$?"
+assert_match "... saying the directory is in use" "in use by another boshd" "$(cat "$T/second.log")"
 start_httpd --route "/http-bind=$B_SOCK" || finish
 client_start bob bob@localhost/tcp bob-pw || fail "bob logs in" "$(cat "$T/bob.err")"
 client_cmd bob presence

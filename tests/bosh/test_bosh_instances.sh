@@ -6,7 +6,8 @@
 # (proved by SASL succeeding inside that session); when one instance dies,
 # its sessions get item-not-found from the other while the other's sessions
 # go on, and new sessions all go to the survivor; a restarted instance has
-# a new tag and takes new sessions again.
+# a new tag and takes new sessions again; alice and bob, logged in on
+# different instances, chat with each other both ways.
 . "$(dirname "$0")/../lib.sh"
 for _v in ${!BOSHD_@}; do unset "$_v"; done
 BOSHD=$BUILD_DIR/boshd/boshd
@@ -151,6 +152,50 @@ done
 	fail "new sessions go to the restarted instance again" "0 of 8"
 bosh "<body rid='$((1000 * A_I + 3))' sid='$A_SID' xmlns='$NS_BIND'/>"
 assert_match "the lost session still gets item-not-found" "item-not-found" "$BB"
+
+# ---- users on the two instances chat with each other ----------------------------
+add_user bob bob-pw || fail "add bob"
+# login NAME PW RID: a whole BOSH login (SASL, restart, bind, presence) in a
+# session of its own; sets L_SID; L_RID is the last rid used.
+login() {
+	local plain rid=$3
+	plain=$(printf '\0%s\0%s' "$1" "$2" | base64)
+	L_SID=$(create "$rid")
+	bosh "<body rid='$((rid + 1))' sid='$L_SID' xmlns='$NS_BIND'><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>$plain</auth></body>"
+	bosh "<body rid='$((rid + 2))' sid='$L_SID' xmpp:restart='true' xmlns:xmpp='urn:xmpp:xbosh' xmlns='$NS_BIND'/>"
+	bosh "<body rid='$((rid + 3))' sid='$L_SID' xmlns='$NS_BIND'><iq type='set' id='b' xmlns='jabber:client'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq></body>"
+	bosh "<body rid='$((rid + 4))' sid='$L_SID' xmlns='$NS_BIND'><presence xmlns='jabber:client'/></body>"
+	L_RID=$((rid + 4))
+}
+login alice alice-pw 70000
+AL_SID=$L_SID AL_RID=$L_RID
+BO_SID="" BO_RID=0
+for i in 1 2 3 4 5 6; do
+	login bob bob-pw $((71000 + 100 * i))
+	[ "${L_SID%%-*}" != "${AL_SID%%-*}" ] && { BO_SID=$L_SID BO_RID=$L_RID; break; }
+done
+[ -n "$BO_SID" ] && ok "alice and bob are on different instances (${AL_SID%%-*}, ${BO_SID%%-*})" ||
+	fail "alice and bob are on different instances" "$AL_SID"
+bosh "<body rid='$((AL_RID + 1))' sid='$AL_SID' xmlns='$NS_BIND'><message to='bob@localhost' type='chat' xmlns='jabber:client'><body>hello across</body></message></body>"
+got=""
+for i in 1 2 3; do # bob's long polls (wait 5) until the message comes
+	BO_RID=$((BO_RID + 1))
+	bosh "<body rid='$BO_RID' sid='$BO_SID' xmlns='$NS_BIND'/>"
+	[[ $BB == *"hello across"* ]] && { got=1; break; }
+done
+[ -n "$got" ] && ok "a message from alice's instance reaches bob on the other" ||
+	fail "a message from alice's instance reaches bob on the other" "$BB"
+BO_RID=$((BO_RID + 1))
+bosh "<body rid='$BO_RID' sid='$BO_SID' xmlns='$NS_BIND'><message to='alice@localhost' type='chat' xmlns='jabber:client'><body>and back</body></message></body>"
+got=""
+AL_RID=$((AL_RID + 1))
+for i in 1 2 3; do
+	AL_RID=$((AL_RID + 1))
+	bosh "<body rid='$AL_RID' sid='$AL_SID' xmlns='$NS_BIND'/>"
+	[[ $BB == *"and back"* ]] && { got=1; break; }
+done
+[ -n "$got" ] && ok "bob's answer reaches alice on the first instance" ||
+	fail "bob's answer reaches alice on the first instance" "$BB"
 assert_alive "http-filed" "$HTTPD_PID"
 assert_alive "boshd B" "$B_PID"
 finish

@@ -58,7 +58,7 @@ static void fuzz_handover_record(struct handover_reader *r)
 	while (ok && handover_next(r, &f) == 1 &&
 	       !handover_field_is(&f, "end"))
 		ok = bosh_session_restore_field(s, &f) >= 0;
-	if (ok && bosh_session_restore_done(s) == 0)
+	if (ok && bosh_session_restore_done(s, 1000) == 0)
 		fuzz_handover_use(s);
 	bosh_session_free(s);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bosh_body.h"
@@ -123,6 +124,22 @@ START_TEST(test_save_and_load)
 	ck_assert_ptr_null(handover_load(dir, "boshd", &r));
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(access(path, F_OK), -1);
+	/* a FIFO in its place neither blocks the reader nor is used */
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	errno = 0;
+	ck_assert_ptr_null(handover_load(dir, "boshd", &r));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	/* a symbolic link in place of the temporary file is not followed */
+	char tmp[256], target[256];
+	snprintf(tmp, sizeof tmp, "%s/boshd.handover.tmp", dir);
+	snprintf(target, sizeof target, "%s/elsewhere", dir);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	ck_assert_int_eq(handover_save(dir, "boshd", &b), 0);
+	ck_assert_int_eq(access(target, F_OK), -1);
+	data = handover_load(dir, "boshd", &r);
+	ck_assert_ptr_nonnull(data);
+	free(data);
 	buf_free(&b);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
@@ -284,7 +301,7 @@ static struct bosh_session *move(struct bosh_session *s)
 	while ((rc = handover_next(&r, &f)) == 1)
 		ck_assert_int_eq(bosh_session_restore_field(t, &f), 1);
 	ck_assert_int_eq(rc, 0);
-	ck_assert_int_eq(bosh_session_restore_done(t), 0);
+	ck_assert_int_eq(bosh_session_restore_done(t, 1000), 0);
 	ck_assert_str_eq(bosh_session_sid(t), bosh_session_sid(s));
 	bosh_session_free(s);
 	buf_free(&b);
@@ -366,7 +383,7 @@ START_TEST(test_bosh_restore_refuses_bad_fields)
 	ck_assert_int_eq(bosh_session_restore_field(t, &h), -1);
 	struct handover_field u = {"unknown", "x", 1};
 	ck_assert_int_eq(bosh_session_restore_field(t, &u), 0);
-	ck_assert_int_eq(bosh_session_restore_done(t), -1); /* no sid */
+	ck_assert_int_eq(bosh_session_restore_done(t, 1000), -1); /* no sid */
 	bosh_session_free(t);
 }
 END_TEST

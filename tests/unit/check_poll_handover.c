@@ -172,7 +172,7 @@ static struct poll_session *restore(const struct buf *b)
 	while ((rc = handover_next(&r, &f)) == 1)
 		if (poll_session_restore_field(t, &f) != 1)
 			break;
-	if (rc != 0 || poll_session_restore_done(t) < 0) {
+	if (rc != 0 || poll_session_restore_done(t, UINT64_MAX) < 0) {
 		poll_session_free(t);
 		return NULL;
 	}
