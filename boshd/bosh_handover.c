@@ -12,86 +12,36 @@
 #include "bosh_session_priv.h"
 #include "handover.h"
 
-enum field_kind { F_U64, F_UNSIGNED, F_INT };
-
-struct number_field {
-	const char *name;
-	enum field_kind kind;
-	size_t offset;
-};
-
 #define NUM(name, kind, member) {name, kind, offsetof(struct bosh_session, member)}
-static const struct number_field number_fields[] = {
-	NUM("create_rid", F_U64, create_rid),
-	NUM("last_rid", F_U64, last_rid),
-	NUM("wait", F_UNSIGNED, wait),
-	NUM("hold", F_UNSIGNED, hold),
-	NUM("requests", F_UNSIGNED, requests),
-	NUM("inactivity", F_UNSIGNED, inactivity),
-	NUM("polling", F_UNSIGNED, polling),
-	NUM("ver_major", F_UNSIGNED, ver_major),
-	NUM("ver_minor", F_UNSIGNED, ver_minor),
-	NUM("has_ver", F_INT, has_ver),
-	NUM("ack", F_INT, ack),
-	NUM("secure", F_INT, secure),
-	NUM("polling_session", F_INT, polling_session),
-	NUM("queue_has_stream", F_INT, queue_has_stream),
-	NUM("stream_error", F_INT, stream_error),
-	NUM("hdr_unsent", F_INT, hdr_unsent),
-	NUM("router_closed", F_INT, router_closed),
-	NUM("last_response", F_U64, last_response),
-	NUM("pause", F_UNSIGNED, pause),
-	NUM("prev_arrival", F_U64, prev_arrival),
-	NUM("prev_empty", F_INT, prev_empty),
-	NUM("prev_answer_empty", F_INT, prev_answer_empty),
-	NUM("prev_rid", F_U64, prev_rid),
-	NUM("report_rid", F_U64, report_rid),
-	NUM("report_ms", F_U64, report_ms),
+static const struct handover_number number_fields[] = {
+	NUM("create_rid", HANDOVER_U64, create_rid),
+	NUM("last_rid", HANDOVER_U64, last_rid),
+	NUM("wait", HANDOVER_UNSIGNED, wait),
+	NUM("hold", HANDOVER_UNSIGNED, hold),
+	NUM("requests", HANDOVER_UNSIGNED, requests),
+	NUM("inactivity", HANDOVER_UNSIGNED, inactivity),
+	NUM("polling", HANDOVER_UNSIGNED, polling),
+	NUM("ver_major", HANDOVER_UNSIGNED, ver_major),
+	NUM("ver_minor", HANDOVER_UNSIGNED, ver_minor),
+	NUM("has_ver", HANDOVER_FLAG, has_ver),
+	NUM("ack", HANDOVER_FLAG, ack),
+	NUM("secure", HANDOVER_FLAG, secure),
+	NUM("polling_session", HANDOVER_FLAG, polling_session),
+	NUM("queue_has_stream", HANDOVER_FLAG, queue_has_stream),
+	NUM("stream_error", HANDOVER_FLAG, stream_error),
+	NUM("hdr_unsent", HANDOVER_FLAG, hdr_unsent),
+	NUM("router_closed", HANDOVER_FLAG, router_closed),
+	NUM("last_response", HANDOVER_U64, last_response),
+	NUM("pause", HANDOVER_UNSIGNED, pause),
+	NUM("prev_arrival", HANDOVER_U64, prev_arrival),
+	NUM("prev_empty", HANDOVER_FLAG, prev_empty),
+	NUM("prev_answer_empty", HANDOVER_FLAG, prev_answer_empty),
+	NUM("prev_rid", HANDOVER_U64, prev_rid),
+	NUM("report_rid", HANDOVER_U64, report_rid),
+	NUM("report_ms", HANDOVER_U64, report_ms),
 };
 #undef NUM
 #define NUMBER_FIELDS (sizeof number_fields / sizeof number_fields[0])
-
-static uint64_t number_get(const struct bosh_session *s,
-			   const struct number_field *nf)
-{
-	const char *p = (const char *)s + nf->offset;
-	switch (nf->kind) {
-	case F_U64:
-		return *(const uint64_t *)(const void *)p;
-	case F_UNSIGNED:
-		return *(const unsigned *)(const void *)p;
-	case F_INT:
-		return (uint64_t)*(const int *)(const void *)p;
-	}
-	return 0;
-}
-
-static int number_set(struct bosh_session *s, const struct number_field *nf,
-		      uint64_t v)
-{
-	char *p = (char *)s + nf->offset;
-	switch (nf->kind) {
-	case F_U64:
-		*(uint64_t *)(void *)p = v;
-		return 0;
-	case F_UNSIGNED:
-		if (v > UINT32_MAX)
-			return -1;
-		*(unsigned *)(void *)p = (unsigned)v;
-		return 0;
-	case F_INT:
-		if (v > 1)
-			return -1;
-		*(int *)(void *)p = (int)v;
-		return 0;
-	}
-	return -1;
-}
-
-static int save_optional_str(struct buf *b, const char *name, const char *v)
-{
-	return v ? handover_put_str(b, name, v) : 0;
-}
 
 static int save_kept(const struct bosh_session *s, struct buf *b)
 {
@@ -114,15 +64,13 @@ int bosh_session_save(struct bosh_session *s, struct buf *b)
 	if (handover_put_str(b, "sid", s->sid) < 0 ||
 	    handover_put(b, "router_header", hdr, hdr_len) < 0 ||
 	    handover_put(b, "queue", buf_head(&s->queue), s->queue.len) < 0 ||
-	    save_optional_str(b, "key", s->key) < 0 ||
-	    save_optional_str(b, "authid", s->authid) < 0 ||
-	    save_optional_str(b, "xmpp_version", s->xmpp_ver) < 0 ||
+	    handover_put_optional(b, "key", s->key) < 0 ||
+	    handover_put_optional(b, "authid", s->authid) < 0 ||
+	    handover_put_optional(b, "xmpp_version", s->xmpp_ver) < 0 ||
 	    save_kept(s, b) < 0)
 		return -1;
-	for (size_t i = 0; i < NUMBER_FIELDS; i++)
-		if (handover_put_u64(b, number_fields[i].name,
-				     number_get(s, &number_fields[i])) < 0)
-			return -1;
+	if (handover_put_numbers(b, s, number_fields, NUMBER_FIELDS) < 0)
+		return -1;
 	return 0;
 }
 
@@ -200,15 +148,7 @@ int bosh_session_restore_field(struct bosh_session *s,
 	int r = restore_named(s, f);
 	if (r != 0)
 		return r;
-	for (size_t i = 0; i < NUMBER_FIELDS; i++)
-		if (handover_field_is(f, number_fields[i].name)) {
-			uint64_t v;
-			if (handover_field_u64(f, &v) < 0 ||
-			    number_set(s, &number_fields[i], v) < 0)
-				return -1;
-			return 1;
-		}
-	return 0;
+	return handover_take_number(s, number_fields, NUMBER_FIELDS, f);
 }
 
 static uint64_t clamp_u64(uint64_t v, uint64_t max)

@@ -233,6 +233,73 @@ int handover_field_str(const struct handover_field *f, char *out,
 	return 0;
 }
 
+static uint64_t handover_number_get(const void *base,
+				    const struct handover_number *nf)
+{
+	const char *p = (const char *)base + nf->offset;
+	switch (nf->kind) {
+	case HANDOVER_U64:
+		return *(const uint64_t *)(const void *)p;
+	case HANDOVER_UNSIGNED:
+		return *(const unsigned *)(const void *)p;
+	case HANDOVER_FLAG:
+		return *(const int *)(const void *)p != 0;
+	}
+	return 0;
+}
+
+static int handover_number_set(void *base, const struct handover_number *nf,
+			       uint64_t v)
+{
+	char *p = (char *)base + nf->offset;
+	switch (nf->kind) {
+	case HANDOVER_U64:
+		*(uint64_t *)(void *)p = v;
+		return 0;
+	case HANDOVER_UNSIGNED:
+		if (v > UINT32_MAX)
+			return -1;
+		*(unsigned *)(void *)p = (unsigned)v;
+		return 0;
+	case HANDOVER_FLAG:
+		if (v > 1)
+			return -1;
+		*(int *)(void *)p = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+int handover_put_numbers(struct buf *b, const void *base,
+			 const struct handover_number *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (handover_put_u64(b, t[i].name,
+				     handover_number_get(base, &t[i])) < 0)
+			return -1;
+	return 0;
+}
+
+int handover_take_number(void *base, const struct handover_number *t,
+			 size_t n, const struct handover_field *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!handover_field_is(f, t[i].name))
+			continue;
+		uint64_t v;
+		if (handover_field_u64(f, &v) < 0 ||
+		    handover_number_set(base, &t[i], v) < 0)
+			return -1;
+		return 1;
+	}
+	return 0;
+}
+
+int handover_put_optional(struct buf *b, const char *name, const char *value)
+{
+	return value ? handover_put_str(b, name, value) : 0;
+}
+
 int handover_token_make(char token[HANDOVER_TOKEN_LEN + 1])
 {
 	unsigned char raw[HANDOVER_TOKEN_LEN / 2];

@@ -58,6 +58,32 @@ int handover_field_u64(const struct handover_field *f, uint64_t *out);
 int handover_field_str(const struct handover_field *f, char *out,
 		       size_t size);
 
+/* ---- a struct's numbers, by a table of their names and places */
+
+enum handover_kind {
+	HANDOVER_U64,	   /* uint64_t */
+	HANDOVER_UNSIGNED, /* unsigned, at most UINT32_MAX */
+	HANDOVER_FLAG,	   /* int, 0 or 1 */
+};
+
+struct handover_number {
+	const char *name;
+	enum handover_kind kind;
+	size_t offset; /* offsetof the member */
+};
+
+/* Appends the n numbers of the struct at base that table t names. 0, or
+   -1 (b full). */
+int handover_put_numbers(struct buf *b, const void *base,
+			 const struct handover_number *t, size_t n);
+/* If f names one of t's numbers, stores its value into the struct at
+   base: 1, or -1 if the value is not one that kind takes; 0 if f names
+   none of them. */
+int handover_take_number(void *base, const struct handover_number *t,
+			 size_t n, const struct handover_field *f);
+/* handover_put_str, or nothing for a NULL value (an optional field). */
+int handover_put_optional(struct buf *b, const char *name, const char *value);
+
 /* A fresh random token (HANDOVER_TOKEN_LEN hex digits). 0, or -1. */
 int handover_token_make(char token[HANDOVER_TOKEN_LEN + 1]);
 

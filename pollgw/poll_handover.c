@@ -18,58 +18,21 @@
 /* The characters of an identifier pollgw makes (it goes into headers). */
 #define POLL_ID_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
 
-enum field_kind { F_U64, F_FLAG };
-
-struct number_field {
-	const char *name;
-	enum field_kind kind;
-	size_t offset;
-};
-
 #define AT(member) offsetof(struct poll_session, member)
-static const struct number_field number_fields[] = {
-	{"secure", F_FLAG, AT(secure)},
-	{"opened", F_FLAG, AT(opened)},
-	{"router_open", F_FLAG, AT(router_open)},
-	{"router_ended", F_FLAG, AT(router_ended)},
-	{"hdr_queued", F_FLAG, AT(hdr_queued)},
-	{"hdr_given", F_FLAG, AT(hdr_given)},
-	{"last_request", F_U64, AT(last_request)},
-	{"answered_at", F_U64, AT(answered_at)},
+static const struct handover_number number_fields[] = {
+	{"secure", HANDOVER_FLAG, AT(secure)},
+	{"opened", HANDOVER_FLAG, AT(opened)},
+	{"router_open", HANDOVER_FLAG, AT(router_open)},
+	{"router_ended", HANDOVER_FLAG, AT(router_ended)},
+	{"hdr_queued", HANDOVER_FLAG, AT(hdr_queued)},
+	{"hdr_given", HANDOVER_FLAG, AT(hdr_given)},
+	{"last_request", HANDOVER_U64, AT(last_request)},
+	{"answered_at", HANDOVER_U64, AT(answered_at)},
 };
 #undef AT
 #define NUMBER_FIELDS (sizeof number_fields / sizeof number_fields[0])
 
-static uint64_t number_get(const struct poll_session *s,
-			   const struct number_field *nf)
-{
-	const void *p = (const char *)s + nf->offset;
-	if (nf->kind == F_U64)
-		return *(const uint64_t *)p;
-	const int *flag = p;
-	return (uint64_t)*flag;
-}
-
-static int number_set(struct poll_session *s, const struct number_field *nf,
-		      uint64_t v)
-{
-	void *p = (char *)s + nf->offset;
-	if (nf->kind == F_U64) {
-		*(uint64_t *)p = v;
-		return 0;
-	}
-	if (v > 1)
-		return -1;
-	*(int *)p = (int)v;
-	return 0;
-}
-
 /* ---- saving */
-
-static int save_optional_str(struct buf *b, const char *name, const char *v)
-{
-	return v ? handover_put_str(b, name, v) : 0;
-}
 
 /* The parsers' stream headers, for a session whose stream goes on. */
 static int save_parsers(struct poll_session *s, struct buf *b)
@@ -98,13 +61,11 @@ int poll_session_save(struct poll_session *s, struct buf *b)
 	    handover_put(b, "unsent", buf_head(&s->unsent), s->unsent.len) <
 		    0 ||
 	    handover_put(b, "fwd", buf_head(&s->fwd), s->fwd.len) < 0 ||
-	    save_optional_str(b, "jid", s->jid) < 0 ||
-	    save_optional_str(b, "why", s->why) < 0)
+	    handover_put_optional(b, "jid", s->jid) < 0 ||
+	    handover_put_optional(b, "why", s->why) < 0)
 		return -1;
-	for (size_t i = 0; i < NUMBER_FIELDS; i++)
-		if (handover_put_u64(b, number_fields[i].name,
-				     number_get(s, &number_fields[i])) < 0)
-			return -1;
+	if (handover_put_numbers(b, s, number_fields, NUMBER_FIELDS) < 0)
+		return -1;
 	return 0;
 }
 
@@ -189,15 +150,7 @@ int poll_session_restore_field(struct poll_session *s,
 	int r = restore_named(s, f);
 	if (r != 0)
 		return r;
-	for (size_t i = 0; i < NUMBER_FIELDS; i++)
-		if (handover_field_is(f, number_fields[i].name)) {
-			uint64_t v;
-			if (handover_field_u64(f, &v) < 0 ||
-			    number_set(s, &number_fields[i], v) < 0)
-				return -1;
-			return 1;
-		}
-	return 0;
+	return handover_take_number(s, number_fields, NUMBER_FIELDS, f);
 }
 
 int poll_session_restore_done(struct poll_session *s, uint64_t now)
