@@ -183,6 +183,7 @@ static int ev_stanza(void *ctx, struct xml_node *stanza)
 	ck_assert_int_eq(xml_serialize(&b, stanza, NULL), 0);
 	snprintf(e->last, sizeof e->last, "%.*s", (int)b.len, buf_head(&b));
 	buf_free(&b);
+	xml_arena_free(stanza->arena); /* the stanza is ours */
 	return 0;
 }
 
