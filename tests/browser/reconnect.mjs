@@ -14,6 +14,11 @@
 // got it), "want TEXT" (the caller has PEER send TEXT to JID; the page
 // waits for it) and "restart-boshd" (the caller restarts boshd and writes
 // "restarted" on stdin once it is ready again, anything else if not).
+// With PARLEY_EXPECT=kept in the environment, boshd is expected to hand
+// its sessions over to its successor (--state-dir, a planned restart): the
+// page must then keep its session through the restart, with no new
+// session, no new authentication, no terminate and no HTTP error, and chat
+// both ways after it.
 // Exits 0 when every step passed, 1 otherwise, 100 on bad usage. Every
 // wait is bounded by TIMEOUT_MS (default 20000), the reconnection by
 // twice that. Requests to other origins are refused and reported, as are
@@ -43,6 +48,7 @@ if (!(timeout > 0)) {
 	process.exit(100);
 }
 const origin = new URL(url).origin;
+const expectKept = process.env.PARLEY_EXPECT === 'kept';
 mkdirSync(shotdir, { recursive: true });
 
 const note = (s) => console.error(`reconnect.mjs: ${s}`);
@@ -233,6 +239,8 @@ async function run() {
 			throw new Error(`the caller answered ${JSON.stringify(a)}`);
 	}))
 		return false;
+	if (expectKept)
+		return keptThrough(from, t0);
 	if (!await step('reconnected-by-itself', async () => {
 		const deadline = Date.now() + 2 * timeout;
 		const form = page.locator(LOGIN);
@@ -272,6 +280,29 @@ async function run() {
 			'authenticated with the password kept from the login form';
 	});
 	return true;
+}
+
+const sidOf = (x) => (x.sent.match(/<body [^>]*\bsid=['"]([^'"]+)['"]/) || [])[1] || '';
+
+// After a planned restart with hand-over: the same session goes on.
+async function keptThrough(from, t0) {
+	const sidBefore = bosh.slice(0, from).map(sidOf).filter(Boolean).pop();
+	await step('chat-after-handover-b-to-a', () => receive(`after restart from B ${nonce}`));
+	await step('chat-after-handover-a-to-b', () => send(`after restart from A ${nonce}`));
+	return step('session-kept', async () => {
+		if (await page.locator(LOGIN).count())
+			throw new Error('the login form is on the page');
+		const xs = bosh.slice(from);
+		const bad = xs.filter((x) => isTerminate(x) || x.status !== 200 ||
+			isCreation(x) || isAuth(x) || (sidOf(x) && sidOf(x) !== sidBefore));
+		if (!sidBefore || bad.length)
+			throw new Error(`since the restart (sid before: ${sidBefore}): ` +
+				bad.map(describeExchange).join(' | '));
+		const slowest = Math.max(...xs.map((x) => x.t - x.t0));
+		return `${xs.length} BOSH exchanges since the restart, all 200 on sid ${sidBefore}, ` +
+			`no new session or authentication; the slowest took ${slowest} ms ` +
+			`(restart asked at +0: ${xs.slice(0, 6).map((x) => `[${x.t0 - t0}..${x.t - t0}ms]`).join(', ')})`;
+	});
 }
 
 function describeExchange(x) {

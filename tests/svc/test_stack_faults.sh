@@ -18,7 +18,9 @@
 #  - in Debian's Chromium (tests/browser/reconnect.mjs, playwright-core),
 #    Converse.js logged in over BOSH chats with bob, boshd is restarted,
 #    and Converse must reconnect by itself (nobody types the password
-#    again) and chat both ways after. Skips loudly without node/Chromium.
+#    again) and chat both ways after; then boshd gets a state directory
+#    and a planned restart must keep Converse's session (same sid, no new
+#    login, no error) while the chat goes on both ways. Skips loudly without node/Chromium.
 # The scandir is stopped (s6-svscanctl -t) at the end, even on failure,
 # and no process may be left in it; the service logs are scanned.
 . "$(dirname "$0")/../lib.sh"
@@ -483,8 +485,17 @@ reap_curls
 echo "$TEST_FILE: raw faults done at $(($(now_ms) - T0)) ms"
 
 # ---- 4. the browser: Converse.js reconnects by itself after a boshd restart --------------
-browser_skip() { skip "browser: Converse reconnects by itself after boshd restarts" "$1"; }
+# run_browser [kept]: reconnect.mjs in Chromium as alice, bob over TCP.
+# Without an argument boshd has no state directory, so its restart ends
+# the session as a crash does, and Converse must log in again by itself;
+# with "kept", boshd hands its sessions over and the page must keep its
+# session through the restart (PARLEY_EXPECT=kept, see reconnect.mjs).
 run_browser() {
+	local mode=${1:-} label=browser last=password-not-asked-again shots=$SHOTS
+	if [ "$mode" = kept ]; then
+		label="browser, hand-over" last=session-kept shots=$SHOTS/handover
+	fi
+	browser_skip() { skip "$label: Converse through a boshd restart" "$1"; }
 	command -v node >/dev/null || { browser_skip "node is not installed (Debian package nodejs)"; return; }
 	if [ ! -x "$CHROMIUM" ]; then
 		"$TOP/tests/install-debs" chromium >"$T/install-debs.log" 2>&1
@@ -501,22 +512,24 @@ run_browser() {
 		browser_skip "build-www failed: $(tail -n 3 "$T/build-www.log")"
 		return
 	}
-	rm -rf "$SHOTS"
-	mkdir -p "$SHOTS"
-	local nonce=$$-$RANDOM line text pid t
+	rm -rf "$shots"
+	mkdir -p "$shots"
+	local nonce=$$-$RANDOM line text pid t out_file=$T/reconnect$mode.out
+	local err_file=$T/reconnect$mode.err
 	# reconnect.mjs asks on stdout, we answer on its stdin (see its header)
 	coproc NODE {
-		exec timeout 120 node "$TOP/tests/browser/reconnect.mjs" "$(url /)" \
-			"$SHOTS" alice@localhost alice-pw bob@localhost "$nonce" 20000 \
-			2>"$T/reconnect.err"
+		exec env PARLEY_EXPECT="$mode" timeout 120 node \
+			"$TOP/tests/browser/reconnect.mjs" "$(url /)" \
+			"$shots" alice@localhost alice-pw bob@localhost "$nonce" 20000 \
+			2>"$err_file"
 	}
 	BROWSER_PID=$NODE_PID
 	local in=${NODE[1]} out=${NODE[0]}
 	while IFS= read -r -t 100 -u "$out" line; do
-		echo "$line" >>"$T/reconnect.out"
+		echo "$line" >>"$out_file"
 		case $line in
-		"ok "*) ok "browser: ${line#ok }" ;;
-		"fail "*) t=${line#fail }; fail "browser: ${t%%: *}" "${t#*: }" ;;
+		"ok "*) ok "$label: ${line#ok }" ;;
+		"fail "*) t=${line#fail }; fail "$label: ${t%%: *}" "${t#*: }" ;;
 		"sent "*) # A sent this to bob: bob must get it, from alice
 			text=${line#sent }
 			t=$(client_wait bob "$text" 10000)
@@ -530,7 +543,7 @@ run_browser() {
 			if svc_up_again boshd "$pid"; then
 				echo restarted >&"$in" # a coproc fd: not usable in a subshell
 			else
-				fail "browser: s6 restarts boshd" "$(s6-svstat "$SCAN/boshd")"
+				fail "$label: s6 restarts boshd" "$(s6-svstat "$SCAN/boshd")"
 				echo restart-failed >&"$in"
 			fi ;;
 		*) echo "reconnect.mjs: $line" ;;
@@ -543,17 +556,30 @@ run_browser() {
 		t=timeout
 	fi
 	BROWSER_PID=
-	assert_eq "reconnect.mjs exits 0" 0 "$t"
-	grep -q '^ok password-not-asked-again$' "$T/reconnect.out" ||
-		fail "reconnect.mjs reached its last step" "stdout:
-$(cat "$T/reconnect.out")
+	assert_eq "$label: reconnect.mjs exits 0" 0 "$t"
+	grep -q "^ok $last\$" "$out_file" ||
+		fail "$label: reconnect.mjs reached its last step" "stdout:
+$(cat "$out_file")
 stderr:
-$(tail -n 30 "$T/reconnect.err")"
-	grep -E '^reconnect.mjs: (reconnected-by-itself|password-not-asked-again):' \
-		"$T/reconnect.err" || true
-	echo "$TEST_FILE: screenshots in $SHOTS"
+$(tail -n 30 "$err_file")"
+	grep -E "^reconnect.mjs: (reconnected-by-itself|password-not-asked-again|session-kept):" \
+		"$err_file" || true
+	echo "$TEST_FILE: screenshots in $shots"
 }
 run_browser
+
+# ---- 5. the browser again, boshd with a state directory: the session goes on ------------
+setenv boshd BOSHD_STATE_DIR "$STATE/boshd"
+mkdir -p "$STATE/boshd"
+pid=$(svc_pid boshd)
+s6-svc -r "$SCAN/boshd"
+if svc_up_again boshd "$pid"; then
+	run_browser kept
+	assert_match "boshd handed the browser's session over" "handed 1 sessions over" \
+		"$(cat "$SCAN/boshd/log/main/current" 2>/dev/null)"
+else
+	fail "boshd restarts with a state directory" "$(tail -n 5 "$SCAN/boshd/log/main/current")"
+fi
 
 # ---- the end -------------------------------------------------------------------------------
 assert_eq "http-filed kept running all along (same pid)" "$HTTPD_SVC_PID" \
