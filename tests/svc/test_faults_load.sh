@@ -41,14 +41,12 @@
 . "$(dirname "$0")/../lib.sh"
 for _v in ${!BOSHD_@} ${!POLLGW_@} PARLEY_FDHOLDER; do unset "$_v"; done
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/svc/scandir.sh"
 BOSHD=$BUILD_DIR/boshd/boshd
 POLLGW=$BUILD_DIR/pollgw/pollgw
 LOAD=$BUILD_DIR/bin/parley-load
 need_binaries "$XMPPD" "$BOSHD" "$POLLGW" "$PARLEYCTL" "$LOAD" "$XMPP_CLIENT"
-for p in s6-svscan s6-svscanctl s6-supervise s6-svok s6-svwait s6-svc \
-	s6-svstat s6-envdir s6-log; do
-	command -v "$p" >/dev/null || skip_file "$p is not installed (Debian package s6)"
-done
+need_s6
 command -v perl >/dev/null || skip_file "perl is needed to read parley-load's JSON report"
 
 # ---- sizes: users and messages per second of each load tool --------------------
@@ -67,13 +65,8 @@ STILL=2         # seconds the counters must stay still to call it settled
 N_STORED=50     # messages stored offline before the router's SIGKILL
 TABLE=$BUILD_DIR/tests/faults-table.txt
 
-RUN=$T/run
-SCAN=$RUN/service
-STATE=$RUN/state
 DB=$STATE/xmpp-routerd.db
-HOLDER=
 SVCS="http-filed xmpp-routerd boshd pollgw"
-SVSCAN_PID=
 STASH_SENT=
 declare -A LOAD_PID=() LOAD_STATUS=()
 
@@ -90,23 +83,9 @@ else
 fi
 HTTPD_PORT=$(pick_port)
 XMPPD_PORT=$(pick_port)
-mkdir -p "$SCAN" "$STATE" "$T/www"
+mkdir -p "$T/www"
 echo hello >"$T/www/hello.txt"
-setenv() { printf '%s\n' "$3" >"$SCAN/$1/env/$2"; }
-# lay_service NAME: svc/NAME, its env/ emptied and set below, the programs
-# of BUILD_DIR, the holder if there is one.
-lay_service() {
-	cp -R "$TOP/svc/$1" "$SCAN/$1"
-	mkdir -p "$SCAN/$1/env"
-	rm -f "$SCAN/$1/env/"*
-	setenv "$1" PATH "$BUILD_DIR/$1:$BUILD_DIR/bin:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
-	[ -z "$HOLDER" ] || setenv "$1" PARLEY_FDHOLDER "$HOLDER"
-}
-if [ -n "$HOLDER" ]; then
-	lay_service fdholder
-	uid=$(id -u)
-	[ "$uid" = 0 ] || cp -R "$SCAN/fdholder/rules/uid/0" "$SCAN/fdholder/rules/uid/$uid"
-fi
+[ -z "$HOLDER" ] || lay_holder
 lay_service http-filed
 setenv http-filed HTTP_FILED_ADDRESS "$LOOPBACK"
 setenv http-filed HTTP_FILED_PORT "$HTTPD_PORT"
@@ -143,31 +122,6 @@ N_ALL=$((N_TCP + N_BOSH + N_POLL))
 	{ fail "parleyctl user import" "$(cat "$T/parleyctl.log")"; finish; }
 
 # ---- s6 ------------------------------------------------------------------------
-# until_ok SECONDS CMD...: polls CMD every 50 ms until it succeeds.
-until_ok() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" 2>/dev/null; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05 # polling another process's state
-	done
-}
-svc_pid() { s6-svstat -o pid "$SCAN/$1" 2>/dev/null; }
-svc_log() { cat "$SCAN/$1/log/main/current" 2>/dev/null; }
-# svc_up_again SERVICE OLD-PID: a new process (s6 restarted it), ready.
-svc_up_again() {
-	local s=$1 old=$2
-	pid_is_new() { local p; p=$(svc_pid "$s"); [ -n "$p" ] && [ "$p" != -1 ] && [ "$p" != "$old" ]; }
-	until_ok 15 pid_is_new && s6-svwait -U -t 15000 "$SCAN/$s"
-}
-procs_in_run() {
-	local d p
-	for d in /proc/[0-9]*; do
-		p=$(readlink "$d/cwd" 2>/dev/null) || continue
-		case $p in "$RUN"/*) echo "${d#/proc/}" ;; esac
-	done
-}
-no_procs_in_run() { [ -z "$(procs_in_run)" ]; }
 # loads_kill: any load tool still running is stopped (after a failure).
 loads_kill() {
 	local k
@@ -182,55 +136,21 @@ loads_kill() {
 # Does nothing the second time.
 teardown() {
 	[ -n "$SVSCAN_PID" ] || return 0
-	local left p
+	local p
 	loads_kill
 	[ -z "${CLIENT_PID_stasher:-}" ] || { client_stop stasher; CLIENT_PID_stasher=; }
 	[ -z "${CLIENT_PID_stash:-}" ] || { client_stop stash; CLIENT_PID_stash=; }
-	s6-svscanctl -t "$SCAN" 2>/dev/null
-	if wait_exit "$SVSCAN_PID" 20; then
-		ok "s6-svscanctl -t stops the whole tree"
-	else
-		fail "s6-svscanctl -t stops the whole tree" "s6-svscan still running"
-		kill -KILL "$SVSCAN_PID" 2>/dev/null
-	fi
-	SVSCAN_PID=
-	if until_ok 10 no_procs_in_run; then
-		ok "no process left in the scandir"
-	else
-		left=$(procs_in_run)
-		fail "no process left in the scandir" "$(for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)"
-		for p in $left; do kill -KILL "$p" 2>/dev/null; done
-	fi
-	for p in $SVCS; do # named for tests/run, and scanned
-		cat "$SCAN/$p/log/main/"@* "$SCAN/$p/log/main/current" \
-			>"$T/$p.log" 2>/dev/null
-		DAEMON_LOGS+=("$T/$p.log")
-	done
+	scandir_stop
 	for p in $LOADS; do
 		[ -f "$T/load-$p.err" ] && cp "$T/load-$p.err" "$T/parley-load-$p.log" &&
 			DAEMON_LOGS+=("$T/parley-load-$p.log")
 	done
 }
-trap 'teardown; cleanup' EXIT
-end() {
-	teardown
-	scan_logs
-	echo "$TEST_FILE: $PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" -eq 0 ] && exit 0
-	exit 1
-}
 
 T0=$(now_ms)
-s6-svscan "$SCAN" >"$T/svscan.log" 2>&1 &
-SVSCAN_PID=$!
-ready=1
-for s in $SVCS; do
-	if until_ok 10 s6-svok "$SCAN/$s" && s6-svwait -U -t 20000 "$SCAN/$s"; then :; else
-		fail "s6: $s up and ready" "$(s6-svstat "$SCAN/$s" 2>&1); $(svc_log "$s" | tail -n 5)"
-		ready=
-	fi
-done
-[ -n "$ready" ] || end
+scandir_start
+# shellcheck disable=SC2086 # the list of services
+scandir_ready 20 $SVCS || end
 ok "s6: $SVCS up and ready ($(($(now_ms) - T0)) ms)"
 
 # ---- the load ------------------------------------------------------------------

@@ -26,46 +26,34 @@
 . "$(dirname "$0")/../lib.sh"
 for _v in ${!BOSHD_@} ${!POLLGW_@} PARLEY_FDHOLDER; do unset "$_v"; done
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+HOLDER=$T/run/state/fdholder.sock
+. "$TOP/tests/svc/scandir.sh"
 BOSHD=$BUILD_DIR/boshd/boshd
 POLLGW=$BUILD_DIR/pollgw/pollgw
 SOCKETBIN=$BUILD_DIR/bin/parley-socket
 need_binaries "$XMPPD" "$BOSHD" "$POLLGW" "$PARLEYCTL" "$SOCKETBIN"
-for p in s6-svscan s6-svscanctl s6-supervise s6-svok s6-svwait s6-svc \
-	s6-svstat s6-envdir s6-log s6-fdholder-daemon s6-fdholder-store \
-	s6-fdholder-retrieve s6-fdholder-list; do
-	command -v "$p" >/dev/null || skip_file "$p is not installed (Debian package s6)"
-done
+need_s6 s6-fdholder-daemon s6-fdholder-store s6-fdholder-retrieve \
+	s6-fdholder-list
 
 NS_BIND=http://jabber.org/protocol/httpbind
-RUN=$T/run
-SCAN=$RUN/service
-STATE=$RUN/state
 DB=$STATE/xmpp-routerd.db
-HOLDER=$STATE/fdholder.sock
 SVCS="fdholder http-filed xmpp-routerd boshd pollgw"
-SVSCAN_PID=
 LOOP_PIDS=()
 
 # ---- the scandir, laid as svc/make-run lays it -------------------------------
 HTTPD_PORT=$(pick_port)
 XMPPD_PORT=$(pick_port)
-mkdir -p "$SCAN" "$STATE" "$T/www"
+mkdir -p "$T/www"
 echo hello >"$T/www/hello.txt"
-setenv() { printf '%s\n' "$3" >"$SCAN/$1/env/$2"; }
-# lay_service NAME [FROM]: svc/FROM (default NAME) as NAME, env/ emptied,
-# the programs of BUILD_DIR, the holder; down until this test starts it.
-lay_service() {
-	cp -R "$TOP/svc/${2:-$1}" "$SCAN/$1"
-	rm -f "$SCAN/$1/env/"*
+# lay_down NAME [FROM]: lay_service, down until this test starts it.
+lay_down() {
+	lay_service "$@"
 	touch "$SCAN/$1/down"
-	setenv "$1" PATH "$BUILD_DIR/${2:-$1}:$BUILD_DIR/bin:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
-	setenv "$1" PARLEY_FDHOLDER "$HOLDER"
 }
-lay_service fdholder
-uid=$(id -u)
-[ "$uid" = 0 ] || cp -R "$SCAN/fdholder/rules/uid/0" "$SCAN/fdholder/rules/uid/$uid"
+lay_holder
+touch "$SCAN/fdholder/down"
 lay_http_filed() {
-	lay_service "$1" http-filed
+	lay_down "$1" http-filed
 	setenv "$1" HTTP_FILED_ADDRESS "$LOOPBACK"
 	setenv "$1" HTTP_FILED_PORT "$HTTPD_PORT"
 	setenv "$1" HTTP_FILED_ROOT "$T/www"
@@ -75,18 +63,18 @@ lay_http_filed() {
 }
 lay_http_filed http-filed
 lay_http_filed http-filed-b # for part 3
-lay_service xmpp-routerd
+lay_down xmpp-routerd
 setenv xmpp-routerd XMPP_ROUTERD_DOMAIN localhost
 setenv xmpp-routerd XMPP_ROUTERD_ADDRESS "$LOOPBACK"
 setenv xmpp-routerd XMPP_ROUTERD_PORT "$XMPPD_PORT"
 setenv xmpp-routerd XMPP_ROUTERD_DB "$DB"
 setenv xmpp-routerd XMPP_ROUTERD_GATEWAY_SOCKET "$STATE/router.sock"
 setenv xmpp-routerd XMPP_ROUTERD_CONTROL_SOCKET "$STATE/xmpp-routerd.ctl"
-lay_service boshd
+lay_down boshd
 setenv boshd BOSHD_SOCKET "$STATE/boshd.sock"
 setenv boshd BOSHD_ROUTER "$STATE/router.sock"
 setenv boshd BOSHD_DOMAIN localhost
-lay_service pollgw
+lay_down pollgw
 setenv pollgw POLLGW_SOCKET "$STATE/pollgw.sock"
 setenv pollgw POLLGW_ROUTER "$STATE/router.sock"
 setenv pollgw POLLGW_DOMAIN localhost
@@ -95,31 +83,6 @@ setenv pollgw POLLGW_DOMAIN localhost
 	{ fail "parleyctl creates alice" "$(cat "$T/parleyctl.log")"; finish; }
 
 # ---- s6 ------------------------------------------------------------------------
-# until_ok SECONDS CMD...: polls CMD every 50 ms until it succeeds.
-until_ok() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" 2>/dev/null; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05 # polling another process's state
-	done
-}
-svc_pid() { s6-svstat -o pid "$SCAN/$1" 2>/dev/null; }
-svc_log() { cat "$SCAN/$1/log/main/current" 2>/dev/null; }
-# svc_up_again SERVICE OLD-PID: a new process (s6 restarted it), ready.
-svc_up_again() {
-	local s=$1 old=$2
-	pid_is_new() { local p; p=$(svc_pid "$s"); [ -n "$p" ] && [ "$p" != -1 ] && [ "$p" != "$old" ]; }
-	until_ok 10 pid_is_new && s6-svwait -U -t 10000 "$SCAN/$s"
-}
-procs_in_run() {
-	local d p
-	for d in /proc/[0-9]*; do
-		p=$(readlink "$d/cwd" 2>/dev/null) || continue
-		case $p in "$RUN"/*) echo "${d#/proc/}" ;; esac
-	done
-}
-no_procs_in_run() { [ -z "$(procs_in_run)" ]; }
 loops_stop() {
 	local p
 	touch "$T/stop"
@@ -133,36 +96,8 @@ loops_stop() {
 # may be left running in the run directory. Does nothing the second time.
 teardown() {
 	[ -n "$SVSCAN_PID" ] || return 0
-	local left p
 	loops_stop
-	s6-svscanctl -t "$SCAN" 2>/dev/null
-	if wait_exit "$SVSCAN_PID" 20; then
-		ok "s6-svscanctl -t stops the whole tree"
-	else
-		fail "s6-svscanctl -t stops the whole tree" "s6-svscan still running"
-		kill -KILL "$SVSCAN_PID" 2>/dev/null
-	fi
-	SVSCAN_PID=
-	if until_ok 10 no_procs_in_run; then
-		ok "no process left in the scandir"
-	else
-		left=$(procs_in_run)
-		fail "no process left in the scandir" "$(for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)"
-		for p in $left; do kill -KILL "$p" 2>/dev/null; done
-	fi
-	for p in $SVCS http-filed-b boshd-b; do # named for tests/run, and scanned
-		cat "$SCAN/$p/log/main/"@* "$SCAN/$p/log/main/current" \
-			>"$T/$p.log" 2>/dev/null
-		DAEMON_LOGS+=("$T/$p.log")
-	done
-}
-trap 'teardown; cleanup' EXIT
-end() {
-	teardown
-	scan_logs
-	echo "$TEST_FILE: $PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" -eq 0 ] && exit 0
-	exit 1
+	SVCS="$SVCS http-filed-b boshd-b" scandir_stop
 }
 
 # ---- clients -------------------------------------------------------------------
@@ -269,19 +204,15 @@ pending_then_served() {
 
 # ---- 1. start order: every daemon before the holder, in reverse order ---------
 T0=$(now_ms)
-s6-svscan "$SCAN" >"$T/svscan.log" 2>&1 &
-SVSCAN_PID=$!
+scandir_start
 for s in $SVCS http-filed-b; do
 	until_ok 10 s6-svok "$SCAN/$s" || { fail "s6-supervise runs for $s" ""; end; }
 done
-for s in pollgw boshd xmpp-routerd http-filed; do
-	s6-svc -u "$SCAN/$s"
-	sleep 0.3 # each one starts (and waits) before the next
-done
-sleep 1
+waits_for_holder() { svc_log "$1" | grep -q 'waiting for the fd holder'; }
 waiting=0
 for s in pollgw boshd xmpp-routerd http-filed; do
-	svc_log "$s" | grep -q 'waiting for the fd holder' && waiting=$((waiting + 1))
+	s6-svc -u "$SCAN/$s" # each one starts and waits before the next
+	until_ok 10 waits_for_holder "$s" && waiting=$((waiting + 1))
 done
 assert_eq "the four daemons started before the holder wait for it (their logs)" 4 "$waiting"
 T1=$(now_ms)

@@ -24,36 +24,24 @@
 # The scandir is stopped (s6-svscanctl -t) at the end, even on failure,
 # and no process may be left in it; the service logs are scanned.
 . "$(dirname "$0")/../lib.sh"
-for _v in ${!BOSHD_@}; do unset "$_v"; done
+for _v in ${!BOSHD_@} PARLEY_FDHOLDER; do unset "$_v"; done
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/svc/scandir.sh"
 BOSHD=$BUILD_DIR/boshd/boshd
 CHROMIUM=${PARLEY_CHROMIUM:-/usr/bin/chromium}
 SHOTS=$BUILD_DIR/tests/browser-screens/stack-faults
 need_binaries "$XMPPD" "$BOSHD" "$XMPP_CLIENT" "$PARLEYCTL"
-for p in s6-svscan s6-svscanctl s6-supervise s6-svok s6-svwait s6-svc \
-	s6-svstat s6-envdir s6-log; do
-	command -v "$p" >/dev/null || skip_file "$p is not installed (Debian package s6)"
-done
+need_s6
 
 NS_BIND=http://jabber.org/protocol/httpbind
-RUN=$T/run
-SCAN=$RUN/service
-STATE=$RUN/state
 DB=$STATE/xmpp-routerd.db
+SVCS="http-filed boshd xmpp-routerd"
 BG_PIDS=() # background curls
-SVSCAN_PID=
 BROWSER_PID= # timeout running node reconnect.mjs
 
 # ---- the scandir, laid as svc/make-run lays it -----------------------------------
 HTTPD_PORT=$(pick_port)
 XMPPD_PORT=$(pick_port)
-mkdir -p "$SCAN" "$STATE"
-setenv() { printf '%s\n' "$3" >"$SCAN/$1/env/$2"; }
-lay_service() {
-	cp -R "$TOP/svc/$1" "$SCAN/$1"
-	rm -f "$SCAN/$1/env/"*
-	setenv "$1" PATH "$BUILD_DIR/$1:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
-}
 lay_service http-filed
 setenv http-filed HTTP_FILED_ADDRESS "$LOOPBACK"
 setenv http-filed HTTP_FILED_PORT "$HTTPD_PORT"
@@ -98,58 +86,6 @@ echo hello >"$T/www/hello.txt"
 	{ fail "parleyctl creates alice and bob" "$(cat "$T/parleyctl.log")"; finish; }
 
 # ---- s6 ------------------------------------------------------------------------
-# until_ok SECONDS CMD...: polls CMD every 50 ms until it succeeds.
-until_ok() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" 2>/dev/null; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05 # polling another process's state
-	done
-}
-svc_pid() { s6-svstat -o pid "$SCAN/$1" 2>/dev/null; }
-# svc_up_again SERVICE OLD-PID: a new process (s6 restarted it), ready.
-svc_up_again() {
-	local s=$1 old=$2
-	pid_is_new() { local p; p=$(svc_pid "$s"); [ -n "$p" ] && [ "$p" != -1 ] && [ "$p" != "$old" ]; }
-	until_ok 10 pid_is_new && s6-svwait -U -t 10000 "$SCAN/$s"
-}
-# stack_stop: the whole tree down (s6-svscanctl -t), then nothing may be
-# left running with its working directory in the run directory (the
-# supervisors, the daemons and the loggers all run there). Runs at exit.
-stack_stop() {
-	[ -n "$SVSCAN_PID" ] || return 0
-	local left p
-	s6-svscanctl -t "$SCAN" 2>/dev/null
-	if wait_exit "$SVSCAN_PID" 20; then
-		ok "s6-svscanctl -t stops the whole tree"
-	else
-		fail "s6-svscanctl -t stops the whole tree" "s6-svscan still running"
-		kill -KILL "$SVSCAN_PID" 2>/dev/null
-	fi
-	SVSCAN_PID=
-	if until_ok 10 no_procs_in_run; then
-		ok "no process left in the scandir"
-	else
-		left=$(procs_in_run)
-		fail "no process left in the scandir" "$(for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)"
-		for p in $left; do kill -KILL "$p" 2>/dev/null; done
-	fi
-	# the logs, named for tests/run (which keeps *.log files) and scanned
-	for p in http-filed boshd xmpp-routerd; do
-		cat "$SCAN/$p/log/main/"@* "$SCAN/$p/log/main/current" \
-			>"$T/$p.log" 2>/dev/null
-		DAEMON_LOGS+=("$T/$p.log")
-	done
-}
-procs_in_run() {
-	local d p
-	for d in /proc/[0-9]*; do
-		p=$(readlink "$d/cwd" 2>/dev/null) || continue
-		case $p in "$RUN"/*) echo "${d#/proc/}" ;; esac
-	done
-}
-no_procs_in_run() { [ -z "$(procs_in_run)" ]; }
 reap_curls() {
 	local p
 	for p in "${BG_PIDS[@]}"; do
@@ -172,32 +108,14 @@ teardown() {
 		CLIENT_PID_bob=
 	fi
 	reap_curls
-	stack_stop
-}
-trap 'teardown; cleanup' EXIT
-# end: teardown, the logs scanned, the summary; exits 1 if anything failed
-# (the EXIT trap then removes $T, or keeps it on failure).
-end() {
-	teardown
-	scan_logs
-	echo "$TEST_FILE: $PASSED passed, $FAILED failed, $SKIPPED skipped"
-	[ "$FAILED" -eq 0 ] && exit 0
-	exit 1
+	scandir_stop
 }
 
 T0=$(now_ms)
-s6-svscan "$SCAN" >"$T/svscan.log" 2>&1 &
-SVSCAN_PID=$!
-ready=1
-for s in xmpp-routerd boshd http-filed; do
-	if until_ok 10 s6-svok "$SCAN/$s" && s6-svwait -U -t 15000 "$SCAN/$s"; then
-		ok "s6: $s up and ready"
-	else
-		fail "s6: $s up and ready" "$(s6-svstat "$SCAN/$s" 2>&1); $(tail -n 5 "$SCAN/$s/log/main/current" 2>&1)"
-		ready=
-	fi
-done
-[ -n "$ready" ] || end
+scandir_start
+scandir_ready 15 xmpp-routerd boshd http-filed || end
+ok "s6: xmpp-routerd, boshd and http-filed up and ready"
+
 HTTPD_SVC_PID=$(svc_pid http-filed)
 echo "$TEST_FILE: stack ready in $(($(now_ms) - T0)) ms"
 
@@ -576,9 +494,9 @@ s6-svc -r "$SCAN/boshd"
 if svc_up_again boshd "$pid"; then
 	run_browser kept
 	assert_match "boshd handed the browser's session over" "handed 1 sessions over" \
-		"$(cat "$SCAN/boshd/log/main/current" 2>/dev/null)"
+		"$(svc_log boshd)"
 else
-	fail "boshd restarts with a state directory" "$(tail -n 5 "$SCAN/boshd/log/main/current")"
+	fail "boshd restarts with a state directory" "$(svc_log boshd | tail -n 5)"
 fi
 
 # ---- the end -------------------------------------------------------------------------------
