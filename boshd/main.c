@@ -60,13 +60,22 @@ static int boshd_setup(int nworkers)
 	return rc ? rc : boshd_control_setup();
 }
 
+static struct ev_loop *boshd_loop;
+
+static void boshd_open_front(void)
+{
+	front_start(boshd_loop);
+}
+
 static int boshd_start(struct ev_loop *loop, int index)
 {
 	(void)index;
+	boshd_loop = loop;
 	sessions_init(loop);
 	gw_handover_restore();
 	gw_uplink_start(loop, boshd_config.router, "boshd", &boshd_uplink_ops);
-	front_start(loop);
+	/* requests only once the sessions taken over have their streams */
+	gw_handover_open_front(loop, boshd_open_front);
 	boshd_control_start(loop);
 	return 0;
 }

@@ -19,6 +19,9 @@ static const struct gw_handover_ops *gw_handover_ops;
 static char gw_handover_token[HANDOVER_TOKEN_LEN + 1]; /* "": none came */
 static int gw_handover_lock_fd = -1;
 static int gw_handover_adopted; /* STREAM_ADOPT sent (or given up) once */
+static void (*gw_handover_front)(void); /* to call once adopted */
+static ev_timer gw_handover_wait;
+static struct ev_loop *gw_handover_loop;
 
 int gw_handover_setup(const char *dir, const struct gw_handover_ops *ops)
 {
@@ -105,22 +108,64 @@ void gw_handover_restore(void)
 	free(data);
 }
 
+/* The sessions' streams are asked for (or given up): requests may come. */
+static void gw_handover_front_now(void)
+{
+	void (*open_front)(void) = gw_handover_front;
+	gw_handover_front = NULL;
+	if (gw_handover_loop)
+		ev_timer_stop(gw_handover_loop, &gw_handover_wait);
+	if (open_front)
+		open_front();
+}
+
 void gw_handover_router_up(unsigned minor)
 {
 	if (gw_handover_adopted)
 		return;
 	gw_handover_adopted = 1;
-	if (gw_handover_ops->count() == 0)
+	if (gw_handover_ops->count() == 0) {
+		gw_handover_front_now();
 		return;
+	}
 	if (minor < 4 || !gw_handover_token[0]) {
 		log_warn("%s: the sessions taken over cannot be adopted: "
 			 "they end",
 			 minor < 4 ? "the router speaks protocol 1.3 or older"
 				   : "the hand-over file had no token");
 		gw_handover_ops->adopt_all(NULL);
+	} else {
+		gw_handover_ops->adopt_all(gw_handover_token);
+	}
+	gw_handover_front_now();
+}
+
+static void gw_handover_on_wait(struct ev_loop *loop, ev_timer *w,
+				int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (gw_handover_adopted)
+		return;
+	gw_handover_adopted = 1;
+	log_warn("no router within %.0f s: the %zu sessions taken over end",
+		 GW_HANDOVER_ROUTER_WAIT, gw_handover_ops->count());
+	gw_handover_ops->adopt_all(NULL);
+	gw_handover_front_now();
+}
+
+void gw_handover_open_front(struct ev_loop *loop, void (*open_front)(void))
+{
+	if (gw_handover_adopted || gw_handover_ops->count() == 0) {
+		open_front();
 		return;
 	}
-	gw_handover_ops->adopt_all(gw_handover_token);
+	gw_handover_loop = loop;
+	gw_handover_front = open_front;
+	ev_timer_init(&gw_handover_wait, gw_handover_on_wait,
+		      GW_HANDOVER_ROUTER_WAIT, 0);
+	ev_timer_start(loop, &gw_handover_wait);
 }
 
 static void gw_handover_release(void)

@@ -22,6 +22,8 @@
 
 #include "buf.h"
 
+#define GW_HANDOVER_ROUTER_WAIT 5.0
+
 struct handover_reader;
 
 struct gw_handover_ops {
@@ -50,6 +52,12 @@ struct gw_handover_ops {
 int gw_handover_setup(const char *dir, const struct gw_handover_ops *ops);
 /* At start, before the router connection is started. */
 void gw_handover_restore(void);
+/* Calls open_front (which starts taking http-filed's requests) now if no
+   session was taken over; else once their streams have been asked for
+   (STREAM_ADOPT goes before any request can send data on them), or after
+   GW_HANDOVER_ROUTER_WAIT seconds without the router (the sessions then
+   end). Meanwhile http-filed holds the requests (--backend-wait). */
+void gw_handover_open_front(struct ev_loop *loop, void (*open_front)(void));
 /* The router said HELLO with this minor version: adopt (once). */
 void gw_handover_router_up(unsigned minor);
 /* From worker_stop. */

@@ -56,14 +56,23 @@ static int pollgw_setup(int nworkers)
 	return rc ? rc : pollgw_control_setup();
 }
 
+static struct ev_loop *pollgw_loop;
+
+static void pollgw_open_front(void)
+{
+	pollgw_front_start(pollgw_loop);
+}
+
 static int pollgw_start(struct ev_loop *loop, int index)
 {
 	(void)index;
+	pollgw_loop = loop;
 	pollgw_sessions_init(loop);
 	gw_handover_restore();
 	gw_uplink_start(loop, pollgw_config.router, "pollgw",
 			&pollgw_uplink_ops);
-	pollgw_front_start(loop);
+	/* requests only once the sessions taken over have their streams */
+	gw_handover_open_front(loop, pollgw_open_front);
 	pollgw_control_start(loop);
 	return 0;
 }

@@ -172,6 +172,32 @@ bosh "<body rid='$RID' sid='$SID' xmlns='$NS_BIND'><message to='bob@localhost' t
 client_wait bob 'from-alice-4' >/dev/null && ok "alice's messages reach bob after the restart" ||
 	fail "alice's messages reach bob after the restart" "$(tail -n 5 "$T/bob.out")"
 
+# ---- the successor starts while the router does not answer -------------------
+# boshd must not take a request before it has asked the router for the
+# streams it took over (STREAM_ADOPT): a message sent then would reach the
+# router on a stream it does not know yet. The request waits instead.
+kill -TERM "$BOSHD_PID"
+wait_exit "$BOSHD_PID" 10
+kill -STOP "$XMPPD_PID"
+start_boshd --state-dir "$STATE"
+next
+W0=$(grep -c 'requests wait for a backend' "$HTTPD_LOG")
+# arrived: the request waits in http-filed, or boshd has taken it
+arrived() { [ "$(grep -c 'requests wait for a backend' "$HTTPD_LOG")" -gt "$W0" ] || held_one; }
+curl -sS --max-time 30 -o "$T/paused" -w '%{http_code}' \
+	-H 'Content-Type: text/xml; charset=utf-8' \
+	--data-binary "<body rid='$RID' sid='$SID' xmlns='$NS_BIND'><message to='bob@localhost' type='chat' xmlns='jabber:client'><body>router-paused-5</body></message></body>" \
+	"$(url /http-bind/)" >"$T/paused.status" 2>"$T/paused.err" &
+PAUSED=$!
+wait_until 10 arrived || fail "the request reaches http-filed" "$(tail -n 3 "$HTTPD_LOG")"
+kill -CONT "$XMPPD_PID"
+wait "$PAUSED"
+assert_eq "a request sent while the router did not answer is served (200)" 200 "$(cat "$T/paused.status")"
+client_wait bob 'router-paused-5' >/dev/null &&
+	ok "... and its message reaches bob" ||
+	fail "... and its message reaches bob" "$(tail -n 3 "$T/bob.out")"
+assert_eq "... once" 1 "$(grep -c 'router-paused-5' "$T/bob.out")"
+
 # ---- the successor comes too late: the router's grace is over ------------------
 kill -TERM "$BOSHD_PID"
 wait_exit "$BOSHD_PID" 10
