@@ -423,9 +423,14 @@ void clients_stop(void)
 	struct client *cl = clients_head, *next;
 	for (; cl; cl = next) {
 		next = cl->next;
+		cl->keep_alive = 0; /* its last response closes it */
+		if (cl->state != CLIENT_IDLE || cl->conn.paused)
+			continue;
+		/* a request that has arrived but was not read yet (a client
+		   accepted just before the stop) is served, not cut off */
+		if (conn_read_now(&cl->conn) < 0)
+			continue; /* served and closed, or gone */
 		if (cl->state == CLIENT_IDLE)
 			client_close(cl);
-		else
-			cl->keep_alive = 0;
 	}
 }

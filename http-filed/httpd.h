@@ -133,8 +133,9 @@ int client_send2(struct client *cl, const char *head, size_t hlen,
 /* The client's request is now at a backend, as r. */
 void client_wait(struct client *cl, struct backend_request *r);
 void client_close(struct client *cl);
-/* A graceful stop: closes the idle connections; the others close after
-   their response, which says "Connection: close". */
+/* A graceful stop: closes the idle connections (after reading a request
+   that has already arrived on one, which is then served); the others
+   close after their response, which says "Connection: close". */
 void clients_stop(void);
 size_t clients_count(void);
 void clients_init(struct ev_loop *loop);
